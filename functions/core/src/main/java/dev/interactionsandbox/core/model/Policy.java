@@ -1,0 +1,26 @@
+package dev.interactionsandbox.core.model;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How strictly the sanitiser judges code before it runs, and what the runtime guard allows while it runs.
+ * {@code STANDARD} lets ordinary scripts through untouched; {@code STRICT} also refuses reflection and file access;
+ * {@code PERMISSIVE} refuses only interpreter-escape routes and lets the code create processes (the OS limits still hold).
+ */
+public enum Policy {
+    STRICT, STANDARD, PERMISSIVE;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<Policy> fromWireName(String value) {
+        for (Policy policy : values()) {
+            if (policy.wireName().equals(value)) {
+                return Optional.of(policy);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,194 @@
+package dev.interactionsandbox.core.service;
+
+import dev.interactionsandbox.core.error.ExecutorUnavailableException;
+import dev.interactionsandbox.core.error.ExecutorFailureException;
+import dev.interactionsandbox.core.model.AuditEventType;
+import dev.interactionsandbox.core.model.CallerContext;
+import dev.interactionsandbox.core.model.CapturedOutput;
+import dev.interactionsandbox.core.model.DetachedRun;
+import dev.interactionsandbox.core.model.ExecutionJob;
+import dev.interactionsandbox.core.model.ExecutionMode;
+import dev.interactionsandbox.core.model.ExecutionRequest;
+import dev.interactionsandbox.core.model.ExecutionResult;
+import dev.interactionsandbox.core.model.ExecutionStatus;
+import dev.interactionsandbox.core.model.Outcome;
+import dev.interactionsandbox.core.model.RunProgress;
+import dev.interactionsandbox.core.model.RunReport;
+import dev.interactionsandbox.core.model.SanitizerReport;
+import dev.interactionsandbox.core.port.AuditLog;
+import dev.interactionsandbox.core.port.CodeSanitizer;
+import dev.interactionsandbox.core.port.ExecutionStore;
+import dev.interactionsandbox.core.port.Executor;
+import dev.interactionsandbox.core.port.OperationalLog;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The execution service: validate (done by the caller's parser), audit, sanitise, pick a path, run, store, audit.
+ * Plain Java; the Lambda handler is a thin adapter around it.
+ *
+ * <p>Fail closed: if the REQUESTED audit record or the RUNNING result cannot be written, nothing runs and the
+ * infrastructure exception reaches the caller. Once code has run, its result is stored before it is returned.
+ */
+public final class InteractionSandbox {
+    private final CodeSanitizer sanitizer;
+    private final ExecutionStore store;
+    private final AuditLog audit;
+    private final PathSelector paths;
+    private final OperationalLog log;
+    private final Clock clock;
+    private final Supplier<String> executionIds;
+
+    public InteractionSandbox(CodeSanitizer sanitizer, ExecutionStore store, AuditLog audit, PathSelector paths,
+                              OperationalLog log, Clock clock, Supplier<String> executionIds) {
+        this.sanitizer = sanitizer;
+        this.store = store;
+        this.audit = audit;
+        this.paths = paths;
+        this.log = log;
+        this.clock = clock;
+        this.executionIds = executionIds;
+    }
+
+    /** Runs one request to completion and returns its stored result. */
+    public ExecutionResult execute(ExecutionRequest request, CallerContext caller) {
+        String id = executionIds.get();
+        Instant createdAt = clock.instant();
+        AuditTrail trail = new AuditTrail(audit, clock, id, request, caller);
+        trail.record(AuditEventType.REQUESTED, e -> { });
+        log.info(id, "execution requested", fields("mode", request.mode().wireName(), "policy",
+                request.policy().wireName(), "codeBytes", trail.codeBytes(), "tag", request.tag(),
+                "channel", caller.channel()));
+
+        SanitizerReport report = sanitizer.analyze(request.code(), request.policy());
+        if (report.verdict() != SanitizerReport.Verdict.ALLOW) {
+            return refuse(request, trail, report, createdAt);
+        }
+
+        PathSelector.Choice choice = paths.choose(request.mode());
+        if (choice.fallbackReason() != null) {
+            trail.record(AuditEventType.FALLBACK, e -> e.mode(choice.executor().mode()).detail(choice.fallbackReason()));
+            log.warn(id, "falling back to the subprocess path", fields("reason", choice.fallbackReason()));
+        }
+        ExecutionMode mode = choice.executor() == null ? choice.requestedPathMode() : choice.executor().mode();
+        if (choice.executor() == null) {
+            ExecutionResult notStarted = ExecutionResult.running(id, mode, List.of(), report.findings(), null,
+                    request.tag(), createdAt);
+            return finish(trail, notStarted, RunReport.systemError(choice.unavailableReason(), List.of(), 0));
+        }
+
+        ExecutionResult running = ExecutionResult.running(id, mode, List.of(), report.findings(),
+                choice.fallbackReason(), request.tag(), createdAt);
+        store.create(running);
+        trail.record(AuditEventType.STARTED, e -> e.mode(mode));
+
+        ExecutionJob job = new ExecutionJob(id, request.code(), request.stdin(), request.limits(), request.policy());
+        RunProgress progress = launch(choice.executor(), job, id);
+        if (progress instanceof RunProgress.Detached detached) {
+            ExecutionResult accepted = running.detachedAs(detached.run());
+            store.update(accepted);
+            log.info(id, "execution continues after the request", fields("mode", mode.wireName(),
+                    "deadline", detached.run().deadline().toString()));
+            return accepted;
+        }
+        RunReport run = ((RunProgress.Finished) progress).report();
+        return finish(trail, running, run);
+    }
+
+    /**
+     * The stored result of an execution, if any. A detached run that is still RUNNING is asked for its progress
+     * first: finished runs are stored and audited here, runs past their deadline are stopped as timeouts.
+     */
+    public Optional<ExecutionResult> find(String executionId) {
+        Optional<ExecutionResult> stored = store.find(executionId);
+        if (stored.isEmpty() || stored.get().status().isFinal() || stored.get().detached() == null) {
+            return stored;
+        }
+        ExecutionResult running = stored.get();
+        DetachedRun run = running.detached();
+        Executor executor = paths.executorFor(running.mode()).orElse(null);
+        if (executor == null) {
+            return stored;
+        }
+        AuditTrail trail = AuditTrail.forCompletion(audit, clock, running);
+        Optional<RunReport> report;
+        try {
+            report = executor.poll(run);
+        } catch (ExecutorUnavailableException | ExecutorFailureException e) {
+            log.warn(executionId, "could not read the progress of a detached run", fields("reason", e.getMessage()));
+            return stored;
+        }
+        if (report.isPresent()) {
+            return Optional.of(finish(trail, running, report.get()));
+        }
+        if (clock.instant().isAfter(run.deadline())) {
+            executor.stop(run, "deadline passed");
+            long ms = Duration.between(running.createdAt(), clock.instant()).toMillis();
+            return Optional.of(finish(trail, running, new RunReport(Outcome.TIMEOUT, CapturedOutput.EMPTY,
+                    CapturedOutput.EMPTY, null, null, run.isolation(), ms,
+                    "stopped: the deadline passed before the run finished")));
+        }
+        return stored;
+    }
+
+    private RunProgress launch(Executor executor, ExecutionJob job, String id) {
+        long started = System.nanoTime();
+        try {
+            return executor.launch(job);
+        } catch (ExecutorUnavailableException | ExecutorFailureException e) {
+            // The code may have started; either way the platform failed this execution: a stored system_error.
+            log.error(id, "execution path failed", fields("errorType", e.getClass().getSimpleName(),
+                    "reason", e.getMessage()));
+            return new RunProgress.Finished(RunReport.systemError(e.getMessage(), List.of(),
+                    Duration.ofNanos(System.nanoTime() - started).toMillis()));
+        }
+    }
+
+    private ExecutionResult refuse(ExecutionRequest request, AuditTrail trail, SanitizerReport report,
+                                   Instant createdAt) {
+        boolean syntax = report.verdict() == SanitizerReport.Verdict.SYNTAX_ERROR;
+        ExecutionResult result = new ExecutionResult(trail.executionId(),
+                syntax ? ExecutionStatus.FAILED : ExecutionStatus.REJECTED,
+                syntax ? Outcome.SYNTAX_ERROR : Outcome.POLICY_VIOLATION,
+                CapturedOutput.EMPTY, CapturedOutput.EMPTY, null, report.syntaxError(), null, List.of(), 0,
+                report.findings(), null,
+                syntax ? "the code does not parse; nothing ran" : "the sanitiser refused the code; nothing ran",
+                request.tag(), createdAt, null);
+        store.update(result);
+        trail.record(AuditEventType.REJECTED, e -> e.outcome(result.outcome()).findings(report.findings()));
+        log.info(trail.executionId(), "execution refused before running", fields("outcome",
+                result.outcome().wireName(), "findings", report.findings().size()));
+        return result;
+    }
+
+    private ExecutionResult finish(AuditTrail trail, ExecutionResult running, RunReport run) {
+        ExecutionResult result = new ExecutionResult(running.executionId(), ExecutionStatus.forOutcome(run.outcome()),
+                run.outcome(), run.stdout(), run.stderr(), run.exitCode(), run.exception(), running.mode(),
+                run.isolation(), run.durationMs(), running.findings(), running.fallbackReason(), run.detail(),
+                running.tag(), running.createdAt(), null);
+        store.update(result);
+        boolean platformFailed = run.outcome() == Outcome.SYSTEM_ERROR;
+        trail.record(platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED, e -> e.mode(running.mode())
+                .isolation(run.isolation()).outcome(run.outcome()).durationMs(run.durationMs())
+                .outputs(run.stdout().text().length(), run.stderr().text().length()).detail(run.detail()));
+        log.log(platformFailed ? OperationalLog.Level.ERROR : OperationalLog.Level.INFO, running.executionId(),
+                "execution finished", fields("outcome", run.outcome().wireName(), "mode", running.mode().wireName(),
+                        "durationMs", run.durationMs(), "fallback", running.fallbackReason() != null));
+        return result;
+    }
+
+    private static Map<String, Object> fields(Object... keyValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return map;
+    }
+}

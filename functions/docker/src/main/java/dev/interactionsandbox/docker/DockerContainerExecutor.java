@@ -1,0 +1,404 @@
+package dev.interactionsandbox.docker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.model.Container;
+import dev.interactionsandbox.core.error.ExecutorFailureException;
+import dev.interactionsandbox.core.error.ExecutorUnavailableException;
+import dev.interactionsandbox.core.model.ExecutionJob;
+import dev.interactionsandbox.core.model.ExecutionMode;
+import dev.interactionsandbox.core.model.Limits;
+import dev.interactionsandbox.core.model.Outcome;
+import dev.interactionsandbox.core.model.RunReport;
+import dev.interactionsandbox.core.port.Executor;
+import dev.interactionsandbox.core.port.OperationalLog;
+import dev.interactionsandbox.python.RunnerProtocol;
+import dev.interactionsandbox.python.SubprocessSettings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The container path on a Docker engine: one hardened container per execution (see {@link ContainerSpec}), taken
+ * from a {@link WarmContainerPool} when the job has the default container limits, created on demand otherwise, and
+ * force-removed on every path. The runner inside reads the job on stdin and answers on stdout, which user code
+ * never holds; the engine's view of the container (killed for memory) overrides the runner where they disagree.
+ *
+ * <p>Hand-over: docker-java's hijacked attach never half-closes its connection, so a runner attached that way would
+ * never see the end of its input. The job is therefore written on a second, stdin-only attach that is closed once
+ * written: with {@code StdinOnce} the engine then closes the container's stdin.
+ *
+ * <p>Errors: a container that cannot be created or attached to is {@link ExecutorUnavailableException} (auto mode
+ * falls back); an engine that breaks after the job was handed over is {@link ExecutorFailureException}.
+ */
+public final class DockerContainerExecutor implements Executor, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DIAGNOSTICS_CAP = 8 * 1024;
+    private static final int SIGKILL = 9;
+    private static final Duration AVAILABILITY_TTL = Duration.ofSeconds(1);
+    private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+
+    private final DockerSettings settings;
+    private final OperationalLog log;
+    private final DockerEngine engine;
+    private final RunnerProtocol protocol = new RunnerProtocol(JSON);
+    private final SubprocessSettings runnerSettings;
+    private final OwnerId owner = OwnerId.next();
+    private final WarmContainerPool pool;
+    private final ExecutorService cleaner = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicReference<CachedAvailability> availability = new AtomicReference<>();
+    private volatile List<String> engineLayers;
+    private volatile boolean closed;
+
+    private record CachedAvailability(Availability value, long atNanos) {
+    }
+
+    public DockerContainerExecutor(DockerSettings settings) {
+        this(settings, new StderrJsonLog());
+    }
+
+    /** Sweeps leftovers of dead processes, then starts filling the warm pool in the background. */
+    public DockerContainerExecutor(DockerSettings settings, OperationalLog log) {
+        this.settings = settings;
+        this.log = log;
+        this.engine = new DockerEngine(settings);
+        // The runner makes its private work directory on the container's tmpfs; uid slots are not used (disabled).
+        this.runnerSettings = new SubprocessSettings(Path.of("python3"), Path.of(ContainerSpec.WORK_DIR),
+                settings.disabledLayers(), 61000, 1, settings.grace());
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            log.warn(null, "sweep of leftover containers skipped", Map.of("error", String.valueOf(e.getMessage())));
+        }
+        this.pool = new WarmContainerPool(engine, ContainerSpec.of(Limits.defaults(), settings), settings.poolSize(),
+                labels("pool"), log);
+    }
+
+    @Override
+    public ExecutionMode mode() {
+        return ExecutionMode.CONTAINER;
+    }
+
+    @Override
+    public Availability availability() {
+        CachedAvailability cached = availability.get();
+        if (cached != null && System.nanoTime() - cached.atNanos() < AVAILABILITY_TTL.toNanos()) {
+            return cached.value();
+        }
+        Availability value = probe();
+        availability.set(new CachedAvailability(value, System.nanoTime()));
+        return value;
+    }
+
+    /**
+     * Removes managed containers whose owning process is gone (another boot, or a dead pid); returns how many.
+     * Containers of live processes, this one included, are left alone. Runs when the executor is created.
+     */
+    public int sweep() {
+        int removed = 0;
+        for (Container container : engine.managedContainers(Map.of(DockerEngine.LABEL_MANAGED, "true"))) {
+            Map<String, String> labels = container.getLabels() == null ? Map.of() : container.getLabels();
+            Optional<OwnerId> ownerId = OwnerId.parse(labels.get(DockerEngine.LABEL_OWNER));
+            if (ownerId.isPresent() && !ownerId.get().sameProcess(owner) && ownerId.get().isGone()
+                    && engine.removeQuietly(container.getId())) {
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            log.info(null, "removed containers left by dead processes", Map.of("count", removed));
+        }
+        return removed;
+    }
+
+    /** Waits until the warm pool is full; false when the timeout passed first. */
+    public boolean awaitWarm(Duration timeout) throws InterruptedException {
+        return pool.awaitFull(timeout);
+    }
+
+    /** The label value that marks this executor's containers. */
+    public String ownerId() {
+        return owner.toString();
+    }
+
+    @Override
+    public RunReport run(ExecutionJob job) {
+        if (closed) {
+            throw new ExecutorUnavailableException("the Docker executor is closed", null);
+        }
+        ContainerSpec spec = ContainerSpec.of(job.limits(), settings);
+        List<String> toRemove = new ArrayList<>(2);
+        RunnerSession session = null;
+        try {
+            session = acquire(spec, job, toRemove);
+            String id = toRemove.getLast();
+            try {
+                session.handOver(JSON.writeValueAsBytes(protocol.writeRunnerJob(job, runnerSettings)),
+                        HANDOVER_TIMEOUT);
+            } catch (JsonProcessingException e) {
+                throw new ExecutorFailureException("cannot encode the job", e);
+            } catch (RuntimeException e) {
+                throw failure(id, "handing the job to the container failed", e);
+            }
+            return await(id, session, job);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecutorFailureException("interrupted while running in a container", e);
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+            toRemove.forEach(this::removeLater);
+        }
+    }
+
+    /** Removes every container of this executor (warm ones included) and stops the pool. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pool.close();
+        cleaner.shutdown();
+        try {
+            if (!cleaner.awaitTermination(60, TimeUnit.SECONDS)) {
+                log.warn(null, "container removals still pending at close", Map.of());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            for (Container container : engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, owner.toString()))) {
+                engine.removeQuietly(container.getId());
+            }
+        } catch (RuntimeException e) {
+            log.warn(null, "could not remove this process's containers at close",
+                    Map.of("error", String.valueOf(e.getMessage())));
+        }
+        engine.close();
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** A container whose runner waits for the job, with its output attached; unavailable when none can be had. */
+    private RunnerSession acquire(ContainerSpec spec, ExecutionJob job, List<String> toRemove)
+            throws InterruptedException {
+        boolean wait = settings.onExhausted() == DockerSettings.Exhaustion.WAIT;
+        Optional<String> warm = pool.take(spec, wait ? settings.exhaustedWait() : Duration.ZERO);
+        if (warm.isPresent()) {
+            toRemove.add(warm.get());
+            try {
+                return open(warm.get(), job);
+            } catch (RuntimeException e) {
+                // a warm container that died while it waited (engine restart): take a fresh one instead
+                log.warn(job.executionId(), "warm container unusable; creating one",
+                        Map.of("error", String.valueOf(e.getMessage())));
+            }
+        } else if (wait && pool.size() > 0 && spec.equals(pool.spec())) {
+            throw new ExecutorUnavailableException("no warm container within " + settings.exhaustedWait(), null);
+        }
+        String id;
+        try {
+            id = engine.createAndStart(spec, labels("on-demand"));
+        } catch (RuntimeException e) {
+            throw new ExecutorUnavailableException("cannot start a container: " + e.getMessage(), e);
+        }
+        toRemove.add(id);
+        try {
+            return open(id, job);
+        } catch (RuntimeException e) {
+            throw new ExecutorUnavailableException("cannot attach to a fresh container: " + e.getMessage(), e);
+        }
+    }
+
+    private RunnerSession open(String id, ExecutionJob job) throws InterruptedException {
+        int answerCap = 16 * job.limits().maxOutputBytes() + 1024 * 1024;   // two capped streams, JSON-escaped
+        return RunnerSession.open(engine.streams(), id, answerCap, DIAGNOSTICS_CAP, HANDOVER_TIMEOUT);
+    }
+
+    /** Waits for the runner's answer within the job's deadline plus grace, then maps it with the engine's view. */
+    private RunReport await(String id, RunnerSession session, ExecutionJob job) throws InterruptedException {
+        long handedOver = System.nanoTime();
+        long deadline = job.limits().timeoutSeconds() * 1_000_000_000L + settings.grace().toNanos();
+        if (!session.awaitAnswer(deadline)) {
+            engine.kill(id);   // the code, not only this call: the container is killed, then removed
+            return new RunReport(Outcome.TIMEOUT, null, null, null, null, isolation(List.of()), elapsedMs(handedOver),
+                    "the container overran the deadline of " + job.limits().timeoutSeconds() + " s (+"
+                            + settings.grace().toSeconds() + " s grace) and was killed");
+        }
+        JsonNode document = parse(session.stdout());
+        if (session.overflow()) {
+            return RunReport.systemError("the runner's answer exceeded its cap", isolation(List.of()),
+                    elapsedMs(handedOver));
+        }
+        if (document == null) {
+            // no answer: the runner died (killed for memory, or the engine broke)
+            InspectContainerResponse.ContainerState state = exitState(id, session);
+            if (Boolean.TRUE.equals(state.getOOMKilled())) {
+                return memoryLimit(job, null, elapsedMs(handedOver));
+            }
+            String why = lastLine(session.stderr());
+            return RunReport.systemError("the runner exited with " + state.getExitCodeLong() + " without a result"
+                    + (why.isEmpty() ? "" : ": " + why), isolation(List.of()), elapsedMs(handedOver));
+        }
+        RunReport report;
+        try {
+            report = protocol.readReport(document);
+        } catch (ExecutorFailureException e) {
+            return RunReport.systemError(e.getMessage(), isolation(List.of()), elapsedMs(handedOver));
+        }
+        boolean killed = document.path("signal").isInt() && document.path("signal").asInt() == SIGKILL;
+        if (killed || report.outcome() == Outcome.SYSTEM_ERROR || report.outcome() == Outcome.RUNTIME_ERROR
+                && report.exitCode() == null) {
+            // a process was killed: by the cgroup's OOM killer?
+            InspectContainerResponse.ContainerState state = exitState(id, session);
+            if (Boolean.TRUE.equals(state.getOOMKilled())) {
+                return memoryLimit(job, report, report.durationMs());
+            }
+        }
+        return adjust(report, isolation(report.isolation()));
+    }
+
+    /** Resource exhaustion the runner saw only as an error of the code (threads, forks) is the process bound. */
+    static RunReport adjust(RunReport report, List<String> isolation) {
+        Outcome outcome = report.outcome();
+        String detail = report.detail();
+        if (outcome == Outcome.RUNTIME_ERROR) {
+            String type = report.exception() == null ? "" : String.valueOf(report.exception().type());
+            String text = report.stderr().text();
+            if (type.equals("BlockingIOError") || text.contains("can't start new thread")
+                    || text.contains("Resource temporarily unavailable")) {
+                outcome = Outcome.RESOURCE_LIMIT;
+                detail = "process limit reached" + (detail == null ? "" : "; " + detail);
+            }
+        }
+        return new RunReport(outcome, report.stdout(), report.stderr(), report.exitCode(), report.exception(),
+                isolation, report.durationMs(), detail);
+    }
+
+    private RunReport memoryLimit(ExecutionJob job, RunReport report, long durationMs) {
+        String detail = "container memory limit of " + job.limits().memoryMb() + " MiB reached (killed by the engine)";
+        if (report == null) {
+            return new RunReport(Outcome.MEMORY_LIMIT, null, null, null, null, isolation(List.of()), durationMs,
+                    detail);
+        }
+        return new RunReport(Outcome.MEMORY_LIMIT, report.stdout(), report.stderr(), report.exitCode(),
+                report.exception(), isolation(report.isolation()), durationMs, detail);
+    }
+
+    /** The container's state once it has exited (or after a bounded wait); the engine failing is a failure. */
+    private InspectContainerResponse.ContainerState exitState(String id, RunnerSession session)
+            throws InterruptedException {
+        session.awaitEnd(EXIT_WAIT);
+        long deadline = System.nanoTime() + EXIT_WAIT.toNanos();
+        try {
+            while (true) {
+                InspectContainerResponse.ContainerState state = engine.inspectState(id);
+                if (!Boolean.TRUE.equals(state.getRunning()) || System.nanoTime() > deadline) {
+                    return state;
+                }
+                Thread.sleep(10);
+            }
+        } catch (RuntimeException e) {
+            throw failure(id, "the engine failed while the container ran", e);
+        }
+    }
+
+    private ExecutorFailureException failure(String id, String what, RuntimeException e) {
+        if (e instanceof DockerEngine.EngineDownException || e instanceof DockerException) {
+            return new ExecutorFailureException(what + ": " + e.getMessage(), e);
+        }
+        try {
+            engine.ping();
+        } catch (RuntimeException down) {
+            return new ExecutorFailureException(what + ": " + down.getMessage(), e);
+        }
+        return new ExecutorFailureException(what + " (container " + id + "): " + e.getMessage(), e);
+    }
+
+    private Availability probe() {
+        try {
+            engine.ping();
+            if (!engine.imagePresent(settings.image())) {
+                return Availability.unavailable("the runner image " + settings.image()
+                        + " is missing (runner-image/build-local builds it)");
+            }
+            if (engineLayers == null) {
+                engineLayers = engine.securityOptions().stream().anyMatch(o -> o.contains("seccomp"))
+                        ? List.of("seccomp:engine-default") : List.of();
+            }
+            return Availability.AVAILABLE;
+        } catch (RuntimeException e) {
+            return Availability.unavailable(String.valueOf(e.getMessage()));
+        }
+    }
+
+    private List<String> isolation(List<String> runnerLayers) {
+        List<String> layers = new ArrayList<>(runnerLayers);
+        layers.addAll(ContainerSpec.layers());
+        List<String> engineSide = engineLayers;
+        if (engineSide == null) {
+            try {
+                engineSide = engine.securityOptions().stream().anyMatch(o -> o.contains("seccomp"))
+                        ? List.of("seccomp:engine-default") : List.of();
+                engineLayers = engineSide;
+            } catch (RuntimeException e) {
+                engineSide = List.of();
+            }
+        }
+        layers.addAll(engineSide);
+        return layers;
+    }
+
+    private Map<String, String> labels(String origin) {
+        return Map.of(DockerEngine.LABEL_MANAGED, "true", DockerEngine.LABEL_OWNER, owner.toString(),
+                DockerEngine.LABEL_ORIGIN, origin);
+    }
+
+    private void removeLater(String id) {
+        try {
+            cleaner.execute(() -> {
+                if (!engine.removeQuietly(id)) {
+                    log.warn(null, "container could not be removed; the next sweep or close() retries",
+                            Map.of("container", id));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            engine.removeQuietly(id);   // closing: remove inline
+        }
+    }
+
+    private static JsonNode parse(byte[] stdout) {
+        if (stdout.length == 0) {
+            return null;
+        }
+        try {
+            JsonNode node = JSON.readTree(stdout);
+            return node != null && node.isObject() ? node : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.strip().split("\n");
+        String last = lines[lines.length - 1].strip();
+        return last.length() > 300 ? last.substring(0, 300) + "..." : last;
+    }
+
+    private static long elapsedMs(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.interactionsandbox.lambda;
+
+import dev.interactionsandbox.core.model.Limits;
+import dev.interactionsandbox.core.model.Policy;
+import dev.interactionsandbox.core.port.OperationalLog;
+import dev.interactionsandbox.core.service.ServiceLimits;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Every setting of the service, read once from the environment (the only place that reads it).
+ *
+ * @param executionsTable DynamoDB table of results ({@code EXECUTIONS_TABLE})
+ * @param auditTable DynamoDB table of audit records ({@code AUDIT_TABLE})
+ * @param resultRetention how long results and audit records live before TTL removes them
+ * @param limits what callers may ask for, and the defaults
+ * @param python interpreter of the subprocess path ({@code SANDBOX_PYTHON})
+ * @param runnerDirectory read-only directory holding the Python programs, or empty to extract the packaged copy
+ * @param workRoot where per-execution work directories are made ({@code SANDBOX_WORK_ROOT})
+ * @param disabledLayers subprocess layers switched off ({@code SANDBOX_SUBPROCESS_DISABLE}: namespaces,seccomp,uid)
+ * @param logLevel lowest level written to the operational log
+ * @param executorFunction when set ({@code SANDBOX_EXECUTOR_FUNCTION}), the subprocess path runs in that separate
+ *                         single-use Lambda function instead of in this process (the AWS deployment)
+ */
+public record Config(String executionsTable, String auditTable, Duration resultRetention, ServiceLimits limits,
+                     Path python, Optional<Path> runnerDirectory, Path workRoot, Set<String> disabledLayers,
+                     int uidBase, int uidCount, Duration analysisTimeout, OperationalLog.Level logLevel,
+                     Optional<String> executorFunction) {
+
+    public static final Set<String> KNOWN_LAYERS = Set.of("namespaces", "seccomp", "uid");
+
+    public static Config fromEnvironment(Map<String, String> env) {
+        int maxTimeout = integer(env, "SANDBOX_MAX_TIMEOUT_SECONDS", 300);
+        Policy defaultPolicy = policy(env.getOrDefault("SANDBOX_DEFAULT_POLICY", "standard"));
+        Set<Policy> allowed = Arrays.stream(env.getOrDefault("SANDBOX_ALLOWED_POLICIES", "strict,standard,permissive")
+                        .split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).map(Config::policy)
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(Policy.class)));
+        Limits defaults = new Limits(
+                Math.min(integer(env, "SANDBOX_DEFAULT_TIMEOUT_SECONDS", Limits.DEFAULT_TIMEOUT_SECONDS), maxTimeout),
+                integer(env, "SANDBOX_DEFAULT_MEMORY_MB", Limits.DEFAULT_MEMORY_MB), Limits.DEFAULT_CPUS,
+                integer(env, "SANDBOX_MAX_PROCESSES", Limits.DEFAULT_MAX_PROCESSES),
+                integer(env, "SANDBOX_OUTPUT_CAP_BYTES", Limits.DEFAULT_MAX_OUTPUT_BYTES),
+                Limits.DEFAULT_MAX_FILE_BYTES, Limits.DEFAULT_MAX_OPEN_FILES);
+        ServiceLimits limits = new ServiceLimits(integer(env, "SANDBOX_MAX_CODE_BYTES", 256 * 1024),
+                integer(env, "SANDBOX_MAX_STDIN_BYTES", 1024 * 1024), maxTimeout, 32,
+                integer(env, "SANDBOX_MAX_MEMORY_MB", 4096), defaults, defaultPolicy, allowed);
+        Set<String> disabled = Arrays.stream(env.getOrDefault("SANDBOX_SUBPROCESS_DISABLE", "").split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        for (String layer : disabled) {
+            if (!KNOWN_LAYERS.contains(layer)) {
+                throw new IllegalArgumentException("SANDBOX_SUBPROCESS_DISABLE: unknown layer " + layer
+                        + " (known: " + KNOWN_LAYERS + ")");
+            }
+        }
+        return new Config(env.getOrDefault("EXECUTIONS_TABLE", "Executions"), env.getOrDefault("AUDIT_TABLE", "Audit"),
+                Duration.ofDays(integer(env, "SANDBOX_RESULT_TTL_DAYS", 30)), limits,
+                Path.of(env.getOrDefault("SANDBOX_PYTHON", "/usr/bin/python3")),
+                Optional.ofNullable(env.get("SANDBOX_RUNNER_DIR")).filter(s -> !s.isBlank()).map(Path::of),
+                Path.of(env.getOrDefault("SANDBOX_WORK_ROOT", System.getProperty("java.io.tmpdir"))), disabled,
+                integer(env, "SANDBOX_UID_BASE", 61000), integer(env, "SANDBOX_UID_COUNT", 512),
+                Duration.ofMillis(integer(env, "SANDBOX_ANALYSIS_TIMEOUT_MS", 3000)),
+                OperationalLog.Level.valueOf(env.getOrDefault("SANDBOX_LOG_LEVEL", "INFO").toUpperCase(Locale.ROOT)),
+                Optional.ofNullable(env.get("SANDBOX_EXECUTOR_FUNCTION")).filter(s -> !s.isBlank()));
+    }
+
+    private static int integer(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got " + value, e);
+        }
+    }
+
+    private static Policy policy(String value) {
+        return Policy.fromWireName(value.strip())
+                .orElseThrow(() -> new IllegalArgumentException("unknown policy " + value));
+    }
+}

@@ -1,0 +1,526 @@
+"""Tests of the sandbox runner with real processes.
+
+Run: /usr/bin/python3 -m unittest discover -s runner-image/tests -v
+
+Most cases run twice: with every layer ("full") and with namespaces, seccomp
+and uid disabled ("bare", a Lambda-like host).  Layers that need root are only
+asserted when the tests run as root.
+"""
+
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.normpath(os.path.join(HERE, "..", "runner", "sandbox_runner.py"))
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+IS_ROOT = os.geteuid() == 0
+BARE = ["namespaces", "seccomp", "uid"]
+MODES = (("full", []), ("bare", BARE))
+CANARY = "canary-3f9a1c0e-secret"
+
+sys.path.insert(0, os.path.dirname(RUNNER))
+import sandbox_runner as sr  # noqa: E402
+
+
+def run_runner(code, env=None, raw_stdin=None, timeout=30, as_uid=None, **fields):
+    job = {
+        "executionId": "test", "code": code, "stdin": "", "timeoutSeconds": 10,
+        "memoryMb": 256, "maxProcesses": 30, "maxOutputBytes": 65536,
+        "maxFileBytes": 1 << 20, "maxOpenFiles": 64, "policy": "standard",
+        "workRoot": tempfile.gettempdir(), "disable": [], "uidBase": 61000,
+        "uidCount": 64,
+    }
+    job.update(fields)
+    data = raw_stdin if raw_stdin is not None else json.dumps(job).encode()
+    proc = subprocess.run([PYTHON, "-I", "-S", "-B", RUNNER], input=data,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env if env is not None else {}, timeout=timeout,
+                          preexec_fn=_drop_to(as_uid) if as_uid is not None else None)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.decode("utf-8"))
+
+
+def _drop_to(uid):
+    def fn():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return fn
+
+
+def runner_processes():
+    """pids of processes whose command line is the runner (forks of it included)."""
+    found = []
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open("/proc/%s/cmdline" % name, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/stat" % name, "rb") as f:
+                st = f.read()
+        except OSError:
+            continue
+        state = st[st.rfind(b")") + 2:].split()[0]
+        if RUNNER.encode() in cmd and state not in (b"Z", b"X"):
+            found.append(int(name))
+    return found
+
+
+def uid_range_processes(base=61000, count=64):
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % name, "rb") as f:
+                for line in f:
+                    if line.startswith(b"Uid:"):
+                        if base <= int(line.split()[1]) < base + count:
+                            with open("/proc/%s/stat" % name, "rb") as g:
+                                st = g.read()
+                            if st[st.rfind(b")") + 2:].split()[0] not in (b"Z", b"X"):
+                                found.append(st[:120].decode("ascii", "replace"))
+                        break
+        except OSError:
+            continue
+    return found
+
+
+def wait_until(pred, timeout=3.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
+class RunnerTestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="isb-test-")
+        os.chmod(self.tmp, 0o777)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        # the suite fails if anything of an execution is left behind
+        self.assertTrue(wait_until(lambda: runner_processes() == [], 1.0),
+                        "runner processes left behind: %s" % runner_processes())
+        if IS_ROOT:
+            self.assertTrue(wait_until(lambda: uid_range_processes() == [], 1.0),
+                            "sandbox uid processes left: %s" % uid_range_processes())
+
+
+class BasicTests(RunnerTestCase):
+    def test_ok_with_stdout_and_isolation(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner("print('hello', 6 * 7)", disable=disable)
+                self.assertEqual(r["outcome"], "ok", r)
+                self.assertEqual(r["stdout"], "hello 42\n")
+                self.assertEqual(r["exitCode"], 0)
+                self.assertIsNone(r["exception"])
+                for layer in ("cleared-environment", "no-inherited-descriptors",
+                              "private-work-directory", "rlimits", "runtime-guard"):
+                    self.assertIn(layer, r["isolation"])
+                if IS_ROOT and mode == "full":
+                    for layer in ("dedicated-uid", "process-bound:uid", "seccomp",
+                                  "namespaces:mount,net,ipc,uts,pid", "process-tree-kill"):
+                        self.assertIn(layer, r["isolation"])
+                if mode == "bare":
+                    for layer in ("dedicated-uid", "seccomp"):
+                        self.assertNotIn(layer, r["isolation"])
+                    self.assertFalse(any(x.startswith("namespaces") for x in r["isolation"]))
+
+    def test_stdin_echo(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner("import sys\ndata = sys.stdin.read()\nprint(data.upper(), end='')",
+                               stdin="abc\nxyz ü\n", disable=disable)
+                self.assertEqual(r["outcome"], "ok", r)
+                self.assertEqual(r["stdout"], "ABC\nXYZ Ü\n")
+
+    def test_large_stdin_not_read_does_not_block(self):
+        r = run_runner("print('ignored stdin')", stdin="x" * (1 << 20), disable=BARE)
+        self.assertEqual(r["outcome"], "ok", r)
+
+    def test_runtime_error(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner("x = 1\ndef f():\n    raise ValueError('boom')\nf()\n",
+                               disable=disable)
+                self.assertEqual(r["outcome"], "runtime_error", r)
+                self.assertEqual(r["exception"],
+                                 {"type": "ValueError", "message": "boom", "line": 3})
+                self.assertIn("ValueError: boom", r["stderr"])
+                self.assertIn('File "<user_code>", line 4', r["stderr"])
+                self.assertNotIn("sandbox_runner", r["stderr"])
+                self.assertEqual(r["exitCode"], 1)
+
+    def test_syntax_error(self):
+        r = run_runner("print('a')\ndef f(:\n    pass\n")
+        self.assertEqual(r["outcome"], "syntax_error", r)
+        self.assertEqual(r["exception"]["type"], "SyntaxError")
+        self.assertEqual(r["exception"]["line"], 2)
+        self.assertEqual(r["stdout"], "")
+
+    def test_exit_codes(self):
+        r = run_runner("import sys\nprint('x')\nsys.exit(3)")
+        self.assertEqual((r["outcome"], r["exitCode"]), ("runtime_error", 3), r)
+        r = run_runner("print('x')\nexit()")
+        self.assertEqual((r["outcome"], r["exitCode"]), ("ok", 0), r)
+
+    def test_stdlib_and_workdir_io(self):
+        code = (
+            "import math, random, json, re, collections, datetime, itertools, functools\n"
+            "import statistics, decimal, fractions, string, textwrap, os.path, tempfile\n"
+            "import heapq, bisect, typing, dataclasses, enum, csv, io, hashlib, base64\n"
+            "with open('data.txt', 'w') as f: f.write('1 2 3')\n"
+            "os.mkdir('sub'); open(os.path.join('sub', 'a'), 'w').close()\n"
+            "with tempfile.NamedTemporaryFile('w', delete=False) as t: t.write('x')\n"
+            "print(sum(map(int, open('data.txt').read().split())), sorted(os.listdir('.'))[:2])\n"
+            "print(statistics.mean([1, 2, 3]), fractions.Fraction(1, 3), math.sqrt(16))\n"
+        )
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner(code, disable=disable)
+                self.assertEqual(r["outcome"], "ok", r)
+                self.assertTrue(r["stdout"].startswith("6 ['data.txt', 'sub']\n2 1/3 4.0"), r)
+
+    def test_invalid_utf8_output(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner("import sys\nsys.stdout.buffer.write(b'\\xff\\xfeok\\n')\n"
+                               "sys.stderr.buffer.write(b'\\xc3(')\n", disable=disable)
+                self.assertEqual(r["outcome"], "ok", r)
+                self.assertEqual(r["stdout"], "\ufffd\ufffdok\n")
+                self.assertIn("\ufffd", r["stderr"])
+
+    def test_bad_job(self):
+        p = subprocess.run([PYTHON, "-I", "-S", "-B", RUNNER], input=b"{not json",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={})
+        r = json.loads(p.stdout)
+        self.assertEqual(r["outcome"], "system_error")
+        self.assertIn("invalid job JSON", r["detail"])
+        r = run_runner("print(1)", policy="yolo")
+        self.assertEqual(r["outcome"], "system_error")
+        r = run_runner("print(1)", workRoot="relative/path")
+        self.assertEqual(r["outcome"], "system_error")
+
+    def test_work_dir_removed(self):
+        code = ("import os\nprint(os.getcwd())\nos.makedirs('a/b')\n"
+                "open('a/b/f', 'w').write('x')\nos.chmod('a/b', 0)\nos.chmod('a', 0)\n")
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner(code, disable=disable, workRoot=self.tmp)
+                self.assertEqual(r["outcome"], "ok", r)
+                wd = r["stdout"].strip()
+                self.assertTrue(wd.startswith(os.path.realpath(self.tmp)), wd)
+                self.assertFalse(os.path.exists(wd))
+                self.assertEqual(os.listdir(self.tmp), [])
+
+
+class LimitTests(RunnerTestCase):
+    def test_timeout_keeps_partial_output(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                t0 = time.monotonic()
+                r = run_runner("print('started')\nwhile True:\n    pass\n",
+                               timeoutSeconds=1, disable=disable)
+                elapsed = time.monotonic() - t0
+                self.assertEqual(r["outcome"], "timeout", r)
+                self.assertEqual(r["stdout"], "started\n")
+                self.assertLess(elapsed, 3.0)
+
+    def test_sleeping_code_times_out(self):
+        r = run_runner("import time\nprint('a')\ntime.sleep(60)", timeoutSeconds=1)
+        self.assertEqual(r["outcome"], "timeout", r)
+        self.assertEqual(r["stdout"], "a\n")
+
+    def test_memory_bomb(self):
+        for mode, disable in MODES:
+            for code in ("x = []\nwhile True:\n    x.append(bytearray(8 * 1024 * 1024))\n",
+                         "x = bytearray(10 ** 10)\n", "s = 'a' * (2 ** 40)\n"):
+                with self.subTest(mode=mode, code=code):
+                    r = run_runner(code, memoryMb=128, disable=disable)
+                    self.assertEqual(r["outcome"], "memory_limit", r)
+
+    def test_output_flood(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner("while True:\n    print('x' * 999)\n",
+                               maxOutputBytes=10000, disable=disable)
+                self.assertEqual(r["outcome"], "output_limit", r)
+                self.assertTrue(r["stdoutTruncated"])
+                self.assertEqual(len(r["stdout"].encode()), 10000)
+                self.assertFalse(r["stderrTruncated"])
+
+    def test_output_exactly_cap_is_not_truncated(self):
+        r = run_runner("import sys\nsys.stdout.write('y' * 5000)", maxOutputBytes=5000)
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertFalse(r["stdoutTruncated"])
+        self.assertEqual(len(r["stdout"]), 5000)
+
+    def test_file_size_limit(self):
+        r = run_runner("with open('big', 'wb') as f:\n    f.write(b'x' * 3000000)\n",
+                       maxFileBytes=1 << 20)
+        self.assertEqual(r["outcome"], "resource_limit", r)
+
+    def test_fork_bomb(self):
+        code = "import os\nwhile True:\n    os.fork()\n"
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner(code, policy="permissive", maxProcesses=20,
+                               timeoutSeconds=5, disable=disable)
+                self.assertEqual(r["outcome"], "resource_limit", r)
+                self.assertTrue(wait_until(lambda: runner_processes() == [], 2.0),
+                                runner_processes())
+                if IS_ROOT:
+                    self.assertEqual(uid_range_processes(), [])
+
+    def test_fork_blocked_under_standard_policy(self):
+        for code in ("import os\nos.fork()\n", "import subprocess\nsubprocess.run(['true'])\n",
+                     "import os\nos.system('true')\n"):
+            with self.subTest(code=code):
+                r = run_runner(code)
+                self.assertEqual(r["outcome"], "policy_violation", r)
+
+    def test_daemon_is_killed(self):
+        # The daemon proves it ran by its marker in a process list; in full mode it cannot write to the host at
+        # all (read-only host filesystem), so a host-side file would not tell.
+        marker = "daemon-marker-%d-%d" % (os.getpid(), int(time.time() * 1000))
+        loop = "import time\nwhile True:\n    time.sleep(0.1)\n"
+        code = (
+            "import os, time\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            "        os.execv('/usr/bin/python3', ['python3', '-c', %r, %r])\n"
+            "    os._exit(0)\n"
+            "time.sleep(0.6)\nprint('parent done')\n" % (loop, marker)
+        )
+
+        def with_marker():
+            found = []
+            for pid in os.listdir("/proc"):
+                if pid.isdigit():
+                    try:
+                        with open("/proc/%s/cmdline" % pid, "rb") as f:
+                            if marker.encode() in f.read():
+                                found.append(pid)
+                    except OSError:
+                        pass
+            return found
+
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner(code, policy="permissive", disable=disable)
+                self.assertEqual(r["outcome"], "ok", r)
+                self.assertGreaterEqual(r["killedAfterRun"], 1, "the daemon never ran: test is void: %r" % r)
+                self.assertTrue(wait_until(lambda: with_marker() == [], 1.0), "daemon survived: %r" % with_marker())
+
+
+class GuardTests(RunnerTestCase):
+    def _listener(self):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(5)
+        srv.setblocking(False)
+        self.addCleanup(srv.close)
+        return srv
+
+    def _assert_no_connection(self, srv):
+        try:
+            conn, _ = srv.accept()
+        except BlockingIOError:
+            return
+        conn.close()
+        self.fail("listener received a connection")
+
+    def test_socket_connect_blocked_even_if_caught(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                srv = self._listener()
+                port = srv.getsockname()[1]
+                code = ("import socket\ntry:\n"
+                        "    s = socket.create_connection(('127.0.0.1', %d), timeout=1)\n"
+                        "    s.sendall(b'leak')\nexcept BaseException as e:\n"
+                        "    print('caught', e)\nprint('survived')\n" % port)
+                r = run_runner(code, disable=disable)
+                self.assertEqual(r["outcome"], "policy_violation", r)
+                self.assertTrue(r["violation"]["event"].startswith("socket."), r)
+                self.assertNotIn("survived", r["stdout"])
+                self._assert_no_connection(srv)
+
+    @unittest.skipUnless(IS_ROOT, "needs root for namespaces and seccomp")
+    def test_os_layers_block_network_without_guard(self):
+        """A freshly exec'd interpreter has no audit hook: seccomp + net namespace hold."""
+        srv = self._listener()
+        port = srv.getsockname()[1]
+        inner = ("import socket\ntry:\n"
+                 "    socket.create_connection(('127.0.0.1', %d), timeout=1).sendall(b'x')\n"
+                 "    print('connected')\nexcept OSError as e:\n    print('blocked', e)\n" % port)
+        code = ("import subprocess\nout = subprocess.run(['/usr/bin/python3', '-c', %r],"
+                " capture_output=True, text=True)\nprint(out.stdout, out.stderr)\n" % inner)
+        r = run_runner(code, policy="permissive")
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertIn("blocked", r["stdout"])
+        self.assertNotIn("connected", r["stdout"])
+        self._assert_no_connection(srv)
+
+    def test_host_canary_file_and_proc_not_readable(self):
+        canary_path = os.path.join(self.tmp, "canary.txt")
+        with open(canary_path, "w") as f:
+            f.write(CANARY)
+        os.chmod(canary_path, 0o600)
+        env = {"AWS_SECRET_ACCESS_KEY": CANARY, "PATH": "/usr/bin:/bin"}
+        for path_expr in (repr(canary_path), "'/proc/1/environ'", "'/proc/self/environ'",
+                          "'/proc/%d/environ' % os.getppid()", "'/etc/shadow'"):
+            for mode, disable in MODES:
+                with self.subTest(mode=mode, path=path_expr):
+                    code = ("import os\ntry:\n    print(open(%s, 'rb').read())\n"
+                            "except OSError as e:\n    print('denied', type(e).__name__)\n"
+                            % path_expr)
+                    r = run_runner(code, env=env, disable=disable)
+                    self.assertIn(r["outcome"], ("policy_violation", "ok"), r)
+                    if r["outcome"] == "ok":
+                        self.assertIn("denied", r["stdout"])
+                    self.assertNotIn(CANARY, json.dumps(r))
+
+    def test_env_canary_not_visible(self):
+        env = {"AWS_SECRET_ACCESS_KEY": CANARY, "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                r = run_runner("import os\nprint(dict(os.environ))", env=env, disable=disable)
+                self.assertEqual(r["outcome"], "ok", r)
+                self.assertNotIn(CANARY, r["stdout"])
+                self.assertNotIn("9001", r["stdout"])
+                self.assertIn("PATH", r["stdout"])
+
+    def test_write_outside_work_dir_blocked(self):
+        outside = os.path.join(self.tmp, "escaped.txt")
+        codes = (
+            "open(%r, 'w').write('x')\n" % outside,
+            "import os\nos.symlink(%r, 'link')\nopen('link', 'w').write('x')\n" % outside,
+            "import os\nos.rename('.', %r)\n" % outside,
+            "import shutil\nshutil.copyfile('/etc/hostname', %r)\n" % outside,
+        )
+        for mode, disable in MODES:
+            for code in codes:
+                with self.subTest(mode=mode, code=code):
+                    r = run_runner(code, disable=disable)
+                    self.assertEqual(r["outcome"], "policy_violation", r)
+                    self.assertFalse(os.path.exists(outside))
+
+    @unittest.skipUnless(IS_ROOT, "seccomp is asserted where the full stack runs")
+    def test_seccomp_alone_blocks_sockets_and_keeps_threads(self):
+        inner = ("import socket, os\ntry:\n    socket.socket()\n    print('created')\n"
+                 "except OSError as e:\n    print('errno', e.errno)\n")
+        code = ("import subprocess, threading\nout = []\n"
+                "ts = [threading.Thread(target=out.append, args=(i,)) for i in range(4)]\n"
+                "[t.start() for t in ts]; [t.join() for t in ts]\nprint(sorted(out))\n"
+                "print(subprocess.run(['/usr/bin/python3', '-c', %r], capture_output=True,"
+                " text=True).stdout)\n" % inner)
+        r = run_runner(code, policy="permissive", disable=["namespaces", "uid"])
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertIn("seccomp", r["isolation"])
+        self.assertIn("[0, 1, 2, 3]", r["stdout"])
+        self.assertIn("errno 1", r["stdout"])  # EPERM from the filter
+
+    def test_strict_policy_is_read_only(self):
+        r = run_runner("import math\nprint(math.pi > 3)", policy="strict")
+        self.assertEqual((r["outcome"], r["stdout"]), ("ok", "True\n"), r)
+        r = run_runner("open('x', 'w').write('1')", policy="strict")
+        self.assertEqual(r["outcome"], "policy_violation", r)
+
+    def test_ctypes_blocked(self):
+        r = run_runner("import ctypes\nctypes.CDLL(None).getpid()\n")
+        self.assertEqual(r["outcome"], "policy_violation", r)
+
+    @unittest.skipUnless(IS_ROOT, "needs root for dedicated uids")
+    def test_concurrent_runs_get_different_uids(self):
+        results = [None, None]
+
+        def go(i):
+            results[i] = run_runner("import os, time\nprint(os.getuid())\ntime.sleep(0.8)\n")
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        uids = [r["stdout"].strip() for r in results]
+        self.assertTrue(all(r["outcome"] == "ok" for r in results), results)
+        self.assertNotEqual(uids[0], uids[1])
+
+
+@unittest.skipUnless(IS_ROOT, "needs root to start the runner as another, unprivileged uid")
+class UnprivilegedRunnerTests(RunnerTestCase):
+    """The runner itself without root (Lambda-like): shared uid, no namespaces."""
+    UID = 65534
+
+    def run_unpriv(self, code, **kw):
+        return run_runner(code, as_uid=self.UID, workRoot=self.tmp, **kw)
+
+    def test_ok_and_layers(self):
+        r = self.run_unpriv("import os\nprint(os.getuid())")
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertEqual(r["stdout"], "%d\n" % self.UID)
+        self.assertIn("process-bound:shared-uid", r["isolation"])
+        self.assertNotIn("dedicated-uid", r["isolation"])
+        self.assertFalse(any(x.startswith("namespaces") for x in r["isolation"]))
+
+    def test_fork_bomb_bounded(self):
+        r = self.run_unpriv("import os\nwhile True:\n    os.fork()\n", policy="permissive",
+                            maxProcesses=20, timeoutSeconds=5)
+        self.assertEqual(r["outcome"], "resource_limit", r)
+        self.assertTrue(wait_until(lambda: runner_processes() == [], 2.0))
+
+    def test_daemon_killed(self):
+        target = os.path.join(self.tmp, "d.log")
+        loop = ("import time\nwhile True:\n"
+                "    f = open(%r, 'a'); f.write('x'); f.close(); time.sleep(0.1)\n" % target)
+        code = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+                "    if os.fork() == 0:\n        os.execv('/usr/bin/python3', ['p', '-c', %r])\n"
+                "    os._exit(0)\ntime.sleep(0.6)\n" % loop)
+        r = self.run_unpriv(code, policy="permissive")
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertTrue(os.path.exists(target))
+        size = os.path.getsize(target)
+        time.sleep(0.5)
+        self.assertEqual(os.path.getsize(target), size)
+
+
+class PureTests(unittest.TestCase):
+    def test_seccomp_program_shape(self):
+        for machine in ("x86_64", "aarch64"):
+            prog = sr.seccomp_program(machine)
+            self.assertIsNotNone(prog)
+            self.assertEqual(prog[-1], (0x06, 0, 0, 0x7FFF0000))
+            self.assertLess(len(prog), 4096)
+            for code, jt, jf, k in prog:
+                self.assertTrue(0 <= jt < 256 and 0 <= jf < 256 and 0 <= k < 1 << 32)
+        self.assertIsNone(sr.seccomp_program("riscv64"))
+
+    def test_validate_job(self):
+        ok = sr.validate_job({"code": "x", "workRoot": tempfile.gettempdir()})
+        self.assertEqual(ok["timeoutSeconds"], 30)
+        for bad in ({"code": 1}, {"code": "x", "timeoutSeconds": 0},
+                    {"code": "x", "disable": ["nope"]}, {"code": "x", "memoryMb": True},
+                    {"code": "x", "workRoot": "/does/not/exist"}, []):
+            with self.subTest(bad=bad):
+                self.assertRaises(sr.JobError, sr.validate_job, bad)
+
+
+if __name__ == "__main__":
+    unittest.main()
