@@ -7,7 +7,9 @@ Translates once with the template's defaults and once per --params set given
 (see scripts/validate-template),
 then runs structural checks on the generated CloudFormation that neither
 cfn-lint nor the translator make (auth on every method, body validation,
-least-privilege roles, literal table properties for scripts/local-stack).
+least-privilege roles, literal table properties for scripts/local-stack, and
+for the container path: the runner task definition's hardening, a network with
+no way out but the VPC endpoints, and the wiring of ExecuteFunction to both).
 
 Exit status: 0 ok, 1 translation or check failure, 2 usage error.
 """
@@ -84,6 +86,51 @@ def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+# Every action each role may hold. Anything else is a finding (add it here deliberately).
+ALLOWED_ACTIONS = {
+    "ExecuteFunctionRole": {
+        "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem",
+        "lambda:InvokeFunction",
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        # container path
+        "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "iam:PassRole", "logs:GetLogEvents",
+    },
+    "SubprocessExecutorRole": {"logs:CreateLogStream", "logs:PutLogEvents"},
+    "RunnerExecutionRole": {
+        "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+        "logs:CreateLogStream", "logs:PutLogEvents",
+    },
+}
+# Actions without resource-level permissions: the only ones allowed on Resource "*", alone in their statement.
+RESOURCELESS_ACTIONS = {"RunnerExecutionRole": {"ecr:GetAuthorizationToken"}}
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+RUNNER_CONTAINER = "runner"
+RUNNER_LOG_STREAM_PREFIX = "runner"
+# Ulimit names Fargate accepts (task definition parameters, Fargate considerations).
+FARGATE_ULIMITS = {
+    "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss",
+    "rtprio", "rttime", "sigpending", "stack",
+}
+ANYWHERE = {"0.0.0.0/0", "::/0"}
+ARN_PREFIX = "arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:"
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def sub_string(value: Any) -> str | None:
+    """The template string of a {"Fn::Sub": "..."} (or its list form), else None."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub[0] if isinstance(sub, list) else sub
+    return None
+
+
+def condition_value(st: dict[str, Any], operator: str, key: str) -> Any:
+    return st.get("Condition", {}).get(operator, {}).get(key)
+
+
 def check_source(template: dict[str, Any]) -> list[str]:
     problems = []
     tables = {
@@ -147,9 +194,9 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
         if p.get("LoggingConfig", {}).get("LogFormat") != "JSON":
             problems.append(f"{name}: LoggingConfig.LogFormat JSON missing")
 
-    # Least privilege: no managed policies, no wildcards, executor limited to its logs.
+    # Least privilege: no managed policies, no wildcards, each role limited to its action list.
     roles = of_type("AWS::IAM::Role")
-    for name in ("ExecuteFunctionRole", "SubprocessExecutorRole"):
+    for name, allowed in ALLOWED_ACTIONS.items():
         role = roles.get(name)
         if role is None:
             problems.append(f"role {name} missing")
@@ -157,16 +204,225 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
         if role["Properties"].get("ManagedPolicyArns"):
             problems.append(f"{name}: must not attach managed policies")
         for st in statements(role):
-            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            actions = as_list(st["Action"])
             if st.get("Effect") != "Allow":
                 continue
-            if any("*" in a for a in actions) or st.get("Resource") == "*":
-                problems.append(f"{name}: wildcard in {st.get('Sid')}")
-            if name == "SubprocessExecutorRole" and not set(actions) <= {"logs:CreateLogStream", "logs:PutLogEvents"}:
-                problems.append(f"SubprocessExecutorRole may only write logs, found {actions}")
+            if any("*" in a for a in actions):
+                problems.append(f"{name}: wildcard action in {st.get('Sid')}")
+            if st.get("Resource") == "*" or "*" in as_list(st.get("Resource")):
+                if not set(actions) <= RESOURCELESS_ACTIONS.get(name, set()):
+                    problems.append(f"{name}: Resource \"*\" in {st.get('Sid')} for {actions}")
+            if not set(actions) <= allowed:
+                problems.append(f"{name}: actions outside its allowed list in {st.get('Sid')}: "
+                                f"{sorted(set(actions) - allowed)}")
             if name == "ExecuteFunctionRole" and st.get("Resource") == {"Fn::GetAtt": ["AuditTable", "Arn"]}:
                 if set(actions) != {"dynamodb:PutItem"}:
                     problems.append(f"audit table must be append-only (PutItem), found {actions}")
+    problems.extend(check_container_path(cfn, roles))
+    return problems
+
+
+def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) -> list[str]:
+    """The Fargate path: task hardening, no credentials in the task, closed network, scoped IAM."""
+    problems: list[str] = []
+    res = cfn["Resources"]
+
+    def of_type(t: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in res.items() if v["Type"] == t}
+
+    # -- task definition: no task role, hardened container
+    task_defs = of_type("AWS::ECS::TaskDefinition")
+    if list(task_defs) != ["RunnerTaskDefinition"]:
+        problems.append(f"expected exactly one task definition RunnerTaskDefinition, got {sorted(task_defs)}")
+    family = None
+    for name, td in task_defs.items():
+        p = td["Properties"]
+        family = sub_string(p.get("Family"))
+        if "TaskRoleArn" in p:
+            problems.append(f"{name}: must have no TaskRoleArn (user code would reach its credentials)")
+        if p.get("ExecutionRoleArn") != {"Fn::GetAtt": ["RunnerExecutionRole", "Arn"]}:
+            problems.append(f"{name}: ExecutionRoleArn must be RunnerExecutionRole")
+        if p.get("RequiresCompatibilities") != ["FARGATE"] or p.get("NetworkMode") != "awsvpc":
+            problems.append(f"{name}: must be FARGATE-only with awsvpc networking")
+        if p.get("PidMode") or p.get("IpcMode"):
+            problems.append(f"{name}: no shared PID/IPC namespaces")
+        for volume in p.get("Volumes", []):
+            if set(volume) - {"Name"}:
+                problems.append(f"{name}: volume {volume.get('Name')} must be task ephemeral storage (no host path, "
+                                f"no EFS/Docker volume), found {sorted(set(volume) - {'Name'})}")
+        containers = p.get("ContainerDefinitions", [])
+        if [c.get("Name") for c in containers] != [RUNNER_CONTAINER]:
+            problems.append(f"{name}: expected one container named {RUNNER_CONTAINER}")
+        for c in containers:
+            where = f"{name}/{c.get('Name')}"
+            if c.get("ReadonlyRootFilesystem") is not True:
+                problems.append(f"{where}: ReadonlyRootFilesystem must be true")
+            user = str(c.get("User", ""))
+            uid = user.split(":", 1)[0]
+            if not uid.isdigit() or int(uid) == 0:
+                problems.append(f"{where}: User must be a numeric non-root uid, found {user!r}")
+            if c.get("Privileged") is not False:
+                problems.append(f"{where}: Privileged must be explicitly false")
+            linux = c.get("LinuxParameters", {})
+            caps = linux.get("Capabilities", {})
+            if "ALL" not in caps.get("Drop", []):
+                problems.append(f"{where}: Capabilities.Drop must contain ALL")
+            if caps.get("Add"):
+                problems.append(f"{where}: Capabilities.Add must be empty, found {caps['Add']}")
+            if linux.get("InitProcessEnabled") is not True:
+                problems.append(f"{where}: InitProcessEnabled must be true")
+            ulimits = {u.get("Name"): u for u in c.get("Ulimits", [])}
+            if set(ulimits) - FARGATE_ULIMITS:
+                problems.append(f"{where}: ulimits Fargate does not accept: {sorted(set(ulimits) - FARGATE_ULIMITS)}")
+            if "nproc" not in ulimits:
+                problems.append(f"{where}: nproc ulimit missing (Fargate has no pids limit)")
+            for u in ulimits.values():
+                if u.get("SoftLimit", 0) > u.get("HardLimit", 0):
+                    problems.append(f"{where}: ulimit {u.get('Name')} soft limit above hard limit")
+            for key in ("Environment", "EnvironmentFiles", "Secrets", "Links", "VolumesFrom", "DockerSecurityOptions"):
+                if c.get(key):
+                    problems.append(f"{where}: {key} must not be set (the job arrives in the RunTask overrides)")
+            if any(m.get("SourceVolume") not in {v.get("Name") for v in p.get("Volumes", [])}
+                   for m in c.get("MountPoints", [])):
+                problems.append(f"{where}: mount point of an undeclared volume")
+            log = c.get("LogConfiguration", {})
+            if log.get("LogDriver") != "awslogs" or log.get("Options", {}).get("awslogs-group") != {"Ref": "RunnerLogGroup"}:
+                problems.append(f"{where}: must log with awslogs to RunnerLogGroup")
+            if log.get("Options", {}).get("awslogs-stream-prefix") != RUNNER_LOG_STREAM_PREFIX:
+                problems.append(f"{where}: awslogs-stream-prefix must be {RUNNER_LOG_STREAM_PREFIX}")
+    def trusts_ecs_tasks(role: dict[str, Any]) -> bool:
+        return any(ECS_TASKS in as_list((st.get("Principal") or {}).get("Service", []))
+                   for st in role["Properties"]["AssumeRolePolicyDocument"]["Statement"])
+
+    if any(trusts_ecs_tasks(r) for n, r in roles.items() if n != "RunnerExecutionRole"):
+        problems.append(f"only RunnerExecutionRole may trust {ECS_TASKS} (a task role would be reachable by user code)")
+    exec_role = roles.get("RunnerExecutionRole")
+    if exec_role is not None:
+        principals = [st.get("Principal") for st in exec_role["Properties"]["AssumeRolePolicyDocument"]["Statement"]]
+        if principals != [{"Service": ECS_TASKS}]:
+            problems.append(f"RunnerExecutionRole must be assumable by {ECS_TASKS} only, found {principals}")
+        for st in statements(exec_role):
+            actions = set(as_list(st["Action"]))
+            if actions & {"logs:CreateLogStream", "logs:PutLogEvents"} and \
+                    st.get("Resource") != {"Fn::GetAtt": ["RunnerLogGroup", "Arn"]}:
+                problems.append("RunnerExecutionRole may write the runner log group only")
+            if actions & {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}:
+                arn = sub_string(st.get("Resource")) or ""
+                if not arn.startswith("arn:${AWS::Partition}:ecr:") or not arn.endswith(":repository/${Repository}"):
+                    problems.append("RunnerExecutionRole may pull from the runner repository only")
+
+    # -- ExecuteFunctionRole: container-path statements scoped to the runner resources
+    efr = roles.get("ExecuteFunctionRole")
+    run_task_arn = ARN_PREFIX.replace("{service}", "ecs") + f"task-definition/{family}:*"
+    task_arn = ARN_PREFIX.replace("{service}", "ecs") + "task/${RunnerCluster}/*"
+    cluster = {"Fn::GetAtt": ["RunnerCluster", "Arn"]}
+    for st in statements(efr) if efr else []:
+        actions = set(as_list(st["Action"]))
+        sid = st.get("Sid")
+        if actions & {"ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask"}:
+            if condition_value(st, "ArnEquals", "ecs:cluster") != cluster:
+                problems.append(f"ExecuteFunctionRole {sid}: ECS actions need the condition ecs:cluster = RunnerCluster")
+        if "ecs:RunTask" in actions and (actions != {"ecs:RunTask"} or family is None
+                                         or sub_string(st.get("Resource")) != run_task_arn):
+            problems.append(f"ExecuteFunctionRole {sid}: ecs:RunTask must stand alone on {run_task_arn}")
+        if actions & {"ecs:DescribeTasks", "ecs:StopTask"} and (
+                not actions <= {"ecs:DescribeTasks", "ecs:StopTask"} or sub_string(st.get("Resource")) != task_arn):
+            problems.append(f"ExecuteFunctionRole {sid}: DescribeTasks/StopTask only on {task_arn}")
+        if "iam:PassRole" in actions and (
+                actions != {"iam:PassRole"}
+                or st.get("Resource") != {"Fn::GetAtt": ["RunnerExecutionRole", "Arn"]}
+                or condition_value(st, "StringEquals", "iam:PassedToService") != ECS_TASKS):
+            problems.append(f"ExecuteFunctionRole {sid}: iam:PassRole only of RunnerExecutionRole, to {ECS_TASKS}")
+        if "logs:GetLogEvents" in actions and (
+                actions != {"logs:GetLogEvents"}
+                or sub_string(st.get("Resource")) != ARN_PREFIX.replace("{service}", "logs")
+                + "log-group:${RunnerLogGroup}:log-stream:" + f"{RUNNER_LOG_STREAM_PREFIX}/{RUNNER_CONTAINER}/*"):
+            problems.append(f"ExecuteFunctionRole {sid}: logs:GetLogEvents only on the runner log streams")
+
+    # -- ExecuteFunction wiring matches the task definition
+    env = res.get("ExecuteFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    expected_env = {
+        "SANDBOX_CONTAINER_LAUNCHER": "fargate",
+        "FARGATE_CLUSTER": {"Ref": "RunnerCluster"},
+        "FARGATE_TASK_DEFINITION": {"Ref": "RunnerTaskDefinition"},
+        "FARGATE_SECURITY_GROUPS": {"Fn::GetAtt": ["RunnerSecurityGroup", "GroupId"]},
+        "FARGATE_CONTAINER_NAME": RUNNER_CONTAINER,
+        "FARGATE_LOG_GROUP": {"Ref": "RunnerLogGroup"},
+        "FARGATE_LOG_STREAM_PREFIX": f"{RUNNER_LOG_STREAM_PREFIX}/{RUNNER_CONTAINER}",
+    }
+    for key, value in expected_env.items():
+        if env.get(key) != value:
+            problems.append(f"ExecuteFunction: environment {key} should be {value!r}, found {env.get(key)!r}")
+    subnets = of_type("AWS::EC2::Subnet")
+    if env.get("FARGATE_SUBNETS") != {"Fn::Join": [",", [{"Ref": n} for n in sorted(subnets)]]}:
+        problems.append("ExecuteFunction: FARGATE_SUBNETS must join exactly the private subnets")
+
+    # -- network: private only, no route out, SGs without default egress
+    for t in ("AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EgressOnlyInternetGateway",
+              "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::VPCPeeringConnection"):
+        if of_type(t):
+            problems.append(f"the runner network must have no {t} ({sorted(of_type(t))})")
+    for name, route in of_type("AWS::EC2::Route").items():
+        problems.append(f"{name}: no routes beyond local and the S3 gateway endpoint "
+                        f"({route['Properties'].get('DestinationCidrBlock')})")
+    if len({json.dumps(s["Properties"].get("AvailabilityZone"), sort_keys=True) for s in subnets.values()}) < 2:
+        problems.append("the runner subnets must span two availability zones")
+    for name, subnet in subnets.items():
+        if subnet["Properties"].get("MapPublicIpOnLaunch") is not False:
+            problems.append(f"{name}: MapPublicIpOnLaunch must be false")
+    groups = of_type("AWS::EC2::SecurityGroup")
+    for name, sg in groups.items():
+        egress = sg["Properties"].get("SecurityGroupEgress")
+        if not egress:
+            problems.append(f"{name}: needs inline SecurityGroupEgress (otherwise the default allow-all egress stays)")
+        for rule in egress or []:
+            if rule.get("CidrIp") in ANYWHERE or rule.get("CidrIpv6") in ANYWHERE:
+                problems.append(f"{name}: egress to anywhere ({rule})")
+    for name, rule in {**of_type("AWS::EC2::SecurityGroupEgress"), **of_type("AWS::EC2::SecurityGroupIngress")}.items():
+        p = rule["Properties"]
+        if p.get("CidrIp") in ANYWHERE or p.get("CidrIpv6") in ANYWHERE:
+            problems.append(f"{name}: rule open to anywhere")
+    runner_sg = groups.get("RunnerSecurityGroup")
+    runner_sg_id = {"Fn::GetAtt": ["RunnerSecurityGroup", "GroupId"]}
+    if runner_sg is None:
+        problems.append("RunnerSecurityGroup missing")
+    else:
+        if runner_sg["Properties"].get("SecurityGroupIngress") or any(
+                r["Properties"].get("GroupId") == runner_sg_id for r in of_type("AWS::EC2::SecurityGroupIngress").values()):
+            problems.append("RunnerSecurityGroup must have no ingress")
+        if any(r["Properties"].get("GroupId") == runner_sg_id for r in of_type("AWS::EC2::SecurityGroupEgress").values()):
+            problems.append("RunnerSecurityGroup: egress only inline (standalone rules add to the default)")
+        for rule in runner_sg["Properties"].get("SecurityGroupEgress", []):
+            destinations = {k for k in ("CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId")
+                            if k in rule}
+            if (rule.get("IpProtocol") != "tcp" or rule.get("FromPort") != 443 or rule.get("ToPort") != 443
+                    or destinations - {"DestinationSecurityGroupId", "DestinationPrefixListId"}):
+                problems.append(f"RunnerSecurityGroup: egress only tcp/443 to the endpoint SG or the S3 prefix list, "
+                                f"found {rule}")
+    for name, rule in of_type("AWS::EC2::SecurityGroupIngress").items():
+        p = rule["Properties"]
+        if p.get("GroupId") == {"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]} and (
+                p.get("SourceSecurityGroupId") != runner_sg_id or (p.get("FromPort"), p.get("ToPort")) != (443, 443)):
+            problems.append(f"{name}: the endpoints admit tcp/443 from RunnerSecurityGroup only")
+    endpoints = of_type("AWS::EC2::VPCEndpoint")
+    found = set()
+    for name, ep in endpoints.items():
+        p = ep["Properties"]
+        service = sub_string(p.get("ServiceName")) or ""
+        suffix = service.rsplit("${AWS::Region}.", 1)[-1]
+        kind = p.get("VpcEndpointType", "Gateway")
+        found.add((suffix, kind))
+        if kind == "Interface" and (p.get("PrivateDnsEnabled") is not True
+                                    or p.get("SecurityGroupIds") != [{"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]}]):
+            problems.append(f"{name}: interface endpoints need private DNS and EndpointSecurityGroup")
+        if kind == "Gateway" and not p.get("RouteTableIds"):
+            problems.append(f"{name}: gateway endpoint attached to no route table")
+        for st in (p.get("PolicyDocument") or {}).get("Statement", [{"Action": "*"}]):
+            if any("*" in a for a in as_list(st.get("Action"))):
+                problems.append(f"{name}: endpoint policy must name its actions (found {st.get('Action')})")
+    for expected in (("ecr.api", "Interface"), ("ecr.dkr", "Interface"), ("logs", "Interface"), ("s3", "Gateway")):
+        if expected not in found:
+            problems.append(f"VPC endpoint {expected[0]} ({expected[1]}) missing")
     return problems
 
 

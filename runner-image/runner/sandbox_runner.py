@@ -91,7 +91,9 @@ DEFAULT_JOB = {
     "uidBase": 61000, "uidCount": 512,
 }
 POLICIES = ("strict", "standard", "permissive")
-DISABLE_KEYS = ("namespaces", "seccomp", "uid")
+# "nproc": no RLIMIT_NPROC. For containers, whose processes all share one uid in the host's user namespace (the
+# kernel would count every container's processes together); the container's pids cgroup is the bound there.
+DISABLE_KEYS = ("namespaces", "seccomp", "uid", "nproc")
 
 
 class JobError(ValueError):
@@ -1342,7 +1344,9 @@ def _run(ex, started):
     except OSError as e:
         return _system_error("cannot create work dir: %s" % e, started)
     nproc, nproc_label = None, None
-    if ex.uid is not None:
+    if "nproc" in disable:
+        pass  # bounded outside the runner (a container's pids limit); sampling still reports resource_limit
+    elif ex.uid is not None:
         nproc, nproc_label = job["maxProcesses"], "process-bound:uid"
     elif not is_root:
         nproc = _count_uid_tasks(os.getuid()) + job["maxProcesses"]

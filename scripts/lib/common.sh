@@ -47,11 +47,11 @@ ensure_moto() {
 
 export JAVA_HOME="${JAVA_HOME_OVERRIDE:-$(find_jdk)}"
 export PATH="$JAVA_HOME/bin:$PATH"
-LAMBDA_TARGET="$REPO_ROOT/functions/lambda/target"
+LOCAL_TARGET="$REPO_ROOT/functions/local/target"
 
 # Builds the function jars unless they are newer than every source file.
 build_if_stale() {
-  local stamp="$LAMBDA_TARGET/lambda.jar"
+  local stamp="$LOCAL_TARGET/local.jar"
   if [ -f "$stamp" ] && [ -z "$(find "$REPO_ROOT/functions" "$REPO_ROOT/runner-image/runner" "$REPO_ROOT/pom.xml" \
         -newer "$stamp" -type f \( -name '*.java' -o -name '*.py' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]; then
     return 0
@@ -60,4 +60,4 @@ build_if_stale() {
   (cd "$REPO_ROOT" && mvn -q -B -DskipTests install) >&2
 }
 
-lambda_classpath() { echo "$LAMBDA_TARGET/lambda.jar:$LAMBDA_TARGET/lib/*"; }
+local_classpath() { echo "$LOCAL_TARGET/local.jar:$LOCAL_TARGET/lib/*"; }

@@ -18,6 +18,7 @@ import dev.interactionsandbox.core.port.OperationalLog;
 import dev.interactionsandbox.python.RunnerProtocol;
 import dev.interactionsandbox.python.SubprocessSettings;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,9 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * force-removed on every path. The runner inside reads the job on stdin and answers on stdout, which user code
  * never holds; the engine's view of the container (killed for memory) overrides the runner where they disagree.
  *
- * <p>Hand-over: docker-java's hijacked attach never half-closes its connection, so a runner attached that way would
- * never see the end of its input. The job is therefore written on a second, stdin-only attach that is closed once
- * written: with {@code StdinOnce} the engine then closes the container's stdin.
+ * <p>Hand-over: one attach carries the job in (then half-closed: with {@code StdinOnce} the engine closes the
+ * container's stdin) and the runner's stdout/stderr out; see {@link RunnerSession} for why that attach is not
+ * docker-java's. Every other engine call goes through docker-java.
  *
  * <p>Errors: a container that cannot be created or attached to is {@link ExecutorUnavailableException} (auto mode
  * falls back); an engine that breaks after the job was handed over is {@link ExecutorFailureException}.
@@ -144,11 +145,10 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
             session = acquire(spec, job, toRemove);
             String id = toRemove.getLast();
             try {
-                session.handOver(JSON.writeValueAsBytes(protocol.writeRunnerJob(job, runnerSettings)),
-                        HANDOVER_TIMEOUT);
+                session.handOver(JSON.writeValueAsBytes(protocol.writeRunnerJob(job, runnerSettings)));
             } catch (JsonProcessingException e) {
                 throw new ExecutorFailureException("cannot encode the job", e);
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 throw failure(id, "handing the job to the container failed", e);
             }
             return await(id, session, job);
@@ -223,9 +223,13 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
         }
     }
 
-    private RunnerSession open(String id, ExecutionJob job) throws InterruptedException {
+    private RunnerSession open(String id, ExecutionJob job) {
         int answerCap = 16 * job.limits().maxOutputBytes() + 1024 * 1024;   // two capped streams, JSON-escaped
-        return RunnerSession.open(engine.streams(), id, answerCap, DIAGNOSTICS_CAP, HANDOVER_TIMEOUT);
+        try {
+            return RunnerSession.open(settings.dockerHost(), id, answerCap, DIAGNOSTICS_CAP, HANDOVER_TIMEOUT);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Waits for the runner's answer within the job's deadline plus grace, then maps it with the engine's view. */
@@ -237,6 +241,9 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
             return new RunReport(Outcome.TIMEOUT, null, null, null, null, isolation(List.of()), elapsedMs(handedOver),
                     "the container overran the deadline of " + job.limits().timeoutSeconds() + " s (+"
                             + settings.grace().toSeconds() + " s grace) and was killed");
+        }
+        if (session.streamError() != null) {
+            throw failure(id, "the attach stream broke", session.streamError());
         }
         JsonNode document = parse(session.stdout());
         if (session.overflow()) {
@@ -316,7 +323,7 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
         }
     }
 
-    private ExecutorFailureException failure(String id, String what, RuntimeException e) {
+    private ExecutorFailureException failure(String id, String what, Exception e) {
         if (e instanceof DockerEngine.EngineDownException || e instanceof DockerException) {
             return new ExecutorFailureException(what + ": " + e.getMessage(), e);
         }
@@ -370,9 +377,13 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
     private void removeLater(String id) {
         try {
             cleaner.execute(() -> {
-                if (!engine.removeQuietly(id)) {
-                    log.warn(null, "container could not be removed; the next sweep or close() retries",
-                            Map.of("container", id));
+                try {
+                    if (!engine.remove(id)) {
+                        log.warn(null, "container removal refused; close() retries", Map.of("container", id));
+                    }
+                } catch (RuntimeException e) {
+                    log.warn(null, "container could not be removed; close() or the next sweep retries",
+                            Map.of("container", id, "error", String.valueOf(e.getMessage())));
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {

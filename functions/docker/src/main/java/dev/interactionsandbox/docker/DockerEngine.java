@@ -21,8 +21,8 @@ import java.util.function.Function;
  * The engine calls the container path makes, with docker-java's errors translated once: {@link EngineDownException}
  * when the engine could not be reached or broke the connection (the clients are then rebuilt on the next call, so
  * a restarted engine is picked up), {@link DockerException} subclasses for answers of a working engine.
- * Two clients: one with a response timeout for short calls, one without for the execution's own streams (whose
- * deadline the executor enforces by closing them).
+ * Every call is short and bounded by {@link DockerSettings#apiTimeout()}; the execution's own stream is not made
+ * here (see {@link RunnerSession}).
  */
 final class DockerEngine implements AutoCloseable {
     static final String LABEL_MANAGED = "interaction-sandbox.managed";
@@ -39,10 +39,9 @@ final class DockerEngine implements AutoCloseable {
     private final DockerSettings settings;
     private volatile Clients clients;
 
-    private record Clients(DockerClient api, DockerClient streams) {
+    private record Clients(DockerClient api) {
         void close() {
             closeQuietly(api);
-            closeQuietly(streams);
         }
     }
 
@@ -58,18 +57,11 @@ final class DockerEngine implements AutoCloseable {
         } catch (DockerException e) {
             throw e;   // the engine answered
         } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw e;   // our own call was cut short; the engine and the shared client are fine
+            }
             throw down(current, e);
         }
-    }
-
-    /** The client for attach streams (no response timeout). */
-    DockerClient streams() {
-        return clients().streams();
-    }
-
-    /** Marks the clients broken after a transport failure seen elsewhere (e.g. in a stream callback). */
-    EngineDownException down(Throwable cause) {
-        return down(clients, cause);
     }
 
     void ping() {
@@ -154,7 +146,7 @@ final class DockerEngine implements AutoCloseable {
         }
         synchronized (this) {
             if (clients == null) {
-                clients = new Clients(client(settings.apiTimeout()), client(null));
+                clients = new Clients(client(settings.apiTimeout()));
             }
             return clients;
         }
@@ -170,9 +162,7 @@ final class DockerEngine implements AutoCloseable {
                 .sslConfig(config.getSSLConfig())
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(5));
-        if (responseTimeout != null) {
-            http.responseTimeout(responseTimeout);
-        }
+        http.responseTimeout(responseTimeout);
         DockerHttpClient transport = http.build();
         return DockerClientImpl.getInstance(config, transport);
     }

@@ -16,7 +16,9 @@ import java.util.Set;
  * @param exhaustedWait how long {@link Exhaustion#WAIT} waits for a warm container before giving up
  * @param grace how long past the job's own deadline the runner may take before the container is killed
  * @param workTmpfsBytes size of the tmpfs on /work (and on /tmp); it also counts against the memory limit
- * @param disabledLayers runner layers switched off in a container: "namespaces" and "uid" need privileges a
+ * @param disabledLayers runner layers switched off in a container: "nproc" because every container's processes
+ *     share one uid on the host (the kernel would count them together; the pids limit bounds each container), and
+ *     "namespaces" and "uid" need privileges a
  *     container does not have (its own namespaces and the non-root user replace them)
  * @param apiTimeout bound on every engine call except the execution's own stream
  */
@@ -53,7 +55,7 @@ public record DockerSettings(URI dockerHost, String image, int poolSize, Exhaust
 
     public static DockerSettings defaults() {
         return new DockerSettings(DEFAULT_DOCKER_HOST, DEFAULT_IMAGE, 2, Exhaustion.CREATE, Duration.ofSeconds(10),
-                Duration.ofSeconds(5), 64L * 1024 * 1024, Set.of("namespaces", "uid"), Duration.ofSeconds(30));
+                Duration.ofSeconds(5), 64L * 1024 * 1024, Set.of("namespaces", "uid", "nproc"), Duration.ofSeconds(30));
     }
 
     public DockerSettings withDockerHost(URI value) {

@@ -99,7 +99,7 @@ final class WarmContainerPool implements AutoCloseable {
             return;
         }
         if (refiller != null) {
-            refiller.interrupt();
+            signal();   // not interrupted: an engine call cut short would leave a half-made container behind
             try {
                 refiller.join(Duration.ofSeconds(30));
             } catch (InterruptedException e) {
@@ -154,12 +154,18 @@ final class WarmContainerPool implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                if (closed.get()) {
+                    return;
+                }
                 log.warn(null, "warm pool refill failed", Map.of("error", String.valueOf(e.getMessage()),
                         "retryInMs", backoff.toMillis()));
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    return;
+                long until = System.nanoTime() + backoff.toNanos();
+                while (!closed.get() && System.nanoTime() < until) {
+                    try {
+                        Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
                 }
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }

@@ -1,5 +1,6 @@
 package dev.interactionsandbox.lambda;
 
+import dev.interactionsandbox.aws.FargateSettings;
 import dev.interactionsandbox.core.model.Limits;
 import dev.interactionsandbox.core.model.Policy;
 import dev.interactionsandbox.core.port.OperationalLog;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,11 +31,18 @@ import java.util.stream.Collectors;
  * @param logLevel lowest level written to the operational log
  * @param executorFunction when set ({@code SANDBOX_EXECUTOR_FUNCTION}), the subprocess path runs in that separate
  *                         single-use Lambda function instead of in this process (the AWS deployment)
+ * @param containerLauncher how the container path runs ({@code SANDBOX_CONTAINER_LAUNCHER}): {@code fargate},
+ *                          {@code docker} (local engine; only in the local invoker, never in the Lambda image) or
+ *                          {@code none}
+ * @param fargate the runner task settings when the launcher is {@code fargate}
  */
 public record Config(String executionsTable, String auditTable, Duration resultRetention, ServiceLimits limits,
                      Path python, Optional<Path> runnerDirectory, Path workRoot, Set<String> disabledLayers,
                      int uidBase, int uidCount, Duration analysisTimeout, OperationalLog.Level logLevel,
-                     Optional<String> executorFunction) {
+                     Optional<String> executorFunction, String containerLauncher,
+                     Optional<FargateSettings> fargate) {
+
+    public static final Set<String> LAUNCHERS = Set.of("fargate", "docker", "none");
 
     public static final Set<String> KNOWN_LAYERS = Set.of("namespaces", "seccomp", "uid");
 
@@ -69,7 +78,37 @@ public record Config(String executionsTable, String auditTable, Duration resultR
                 integer(env, "SANDBOX_UID_BASE", 61000), integer(env, "SANDBOX_UID_COUNT", 512),
                 Duration.ofMillis(integer(env, "SANDBOX_ANALYSIS_TIMEOUT_MS", 3000)),
                 OperationalLog.Level.valueOf(env.getOrDefault("SANDBOX_LOG_LEVEL", "INFO").toUpperCase(Locale.ROOT)),
-                Optional.ofNullable(env.get("SANDBOX_EXECUTOR_FUNCTION")).filter(s -> !s.isBlank()));
+                Optional.ofNullable(env.get("SANDBOX_EXECUTOR_FUNCTION")).filter(s -> !s.isBlank()),
+                launcher(env), fargate(env));
+    }
+
+    private static String launcher(Map<String, String> env) {
+        String launcher = env.getOrDefault("SANDBOX_CONTAINER_LAUNCHER", "docker").strip();
+        if (!LAUNCHERS.contains(launcher)) {
+            throw new IllegalArgumentException("SANDBOX_CONTAINER_LAUNCHER must be one of " + LAUNCHERS);
+        }
+        return launcher;
+    }
+
+    private static Optional<FargateSettings> fargate(Map<String, String> env) {
+        if (!"fargate".equals(env.get("SANDBOX_CONTAINER_LAUNCHER"))) {
+            return Optional.empty();
+        }
+        for (String name : List.of("FARGATE_CLUSTER", "FARGATE_TASK_DEFINITION", "FARGATE_SUBNETS",
+                "FARGATE_SECURITY_GROUPS", "FARGATE_LOG_GROUP")) {
+            if (env.getOrDefault(name, "").isBlank()) {
+                throw new IllegalArgumentException(name + " is required with SANDBOX_CONTAINER_LAUNCHER=fargate");
+            }
+        }
+        return Optional.of(new FargateSettings(env.get("FARGATE_CLUSTER"), env.get("FARGATE_TASK_DEFINITION"),
+                list(env.get("FARGATE_SUBNETS")), list(env.get("FARGATE_SECURITY_GROUPS")),
+                env.getOrDefault("FARGATE_CONTAINER_NAME", "runner"), env.get("FARGATE_LOG_GROUP"),
+                env.getOrDefault("FARGATE_LOG_STREAM_PREFIX", "runner/runner"),
+                Duration.ofSeconds(integer(env, "FARGATE_START_ALLOWANCE_SECONDS", 120))));
+    }
+
+    private static List<String> list(String value) {
+        return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {

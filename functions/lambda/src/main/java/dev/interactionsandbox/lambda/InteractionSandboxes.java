@@ -1,5 +1,7 @@
 package dev.interactionsandbox.lambda;
 
+import java.util.function.Supplier;
+
 /**
  * The documented cold-start singleton (the seed's {@code initialize_interaction_sandbox} /
  * {@code get_interaction_sandbox}): one {@link SandboxRuntime} per execution environment, built on first use and
@@ -13,9 +15,17 @@ public final class InteractionSandboxes {
     }
 
     /** Builds the runtime from {@code config}; a second call returns the first runtime unchanged. */
-    public static synchronized SandboxRuntime initializeInteractionSandbox(Config config) {
+    public static SandboxRuntime initializeInteractionSandbox(Config config) {
+        return initializeInteractionSandbox(() -> SandboxRuntime.create(config));
+    }
+
+    /**
+     * Installs the runtime {@code factory} builds (the local invoker adds the Docker container path this way); a
+     * second call returns the first runtime unchanged.
+     */
+    public static synchronized SandboxRuntime initializeInteractionSandbox(Supplier<SandboxRuntime> factory) {
         if (instance == null) {
-            instance = SandboxRuntime.create(config);
+            instance = factory.get();
         }
         return instance;
     }

@@ -8,7 +8,7 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.nio.charset.StandardCharsets;
 
 /** The invocation context a local invocation gets, shaped like the one {@code sam local invoke} provides. */
-record LocalContext(String awsRequestId, long deadlineMillis) implements Context {
+public record LocalContext(String awsRequestId, long deadlineMillis) implements Context {
     @Override
     public String getAwsRequestId() {
         return awsRequestId;

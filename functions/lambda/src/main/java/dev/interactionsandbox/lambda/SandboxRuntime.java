@@ -17,6 +17,8 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -31,17 +33,17 @@ public final class SandboxRuntime implements AutoCloseable {
     private final InteractionSandbox service;
     private final ExecutionRequestParser parser;
     private final ResultJson results;
-    private final AutoCloseable[] resources;
+    private final List<AutoCloseable> resources;
 
     private SandboxRuntime(Config config, ObjectMapper json, OperationalLog log, InteractionSandbox service,
-                           AutoCloseable... resources) {
+                           List<AutoCloseable> resources) {
         this.config = config;
         this.json = json;
         this.log = log;
         this.service = service;
         this.parser = new ExecutionRequestParser(config.limits());
         this.results = new ResultJson(json);
-        this.resources = resources;
+        this.resources = List.copyOf(resources);
     }
 
     /**
@@ -49,36 +51,58 @@ public final class SandboxRuntime implements AutoCloseable {
      * SDK's usual way (region, credentials and {@code AWS_ENDPOINT_URL} from the environment).
      */
     public static SandboxRuntime create(Config config) {
-        return create(config, DynamoDbClient.builder()
+        return create(config, defaultDynamo(), ContainerPathFactory.aws());
+    }
+
+    /** A DynamoDB client configured the SDK's usual way, with bounded timeouts. */
+    public static DynamoDbClient defaultDynamo() {
+        return DynamoDbClient.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(2))
                         .socketTimeout(Duration.ofSeconds(5)))
                 .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(10)))
-                .build());
+                .build();
     }
 
     /** Wires the service around the given DynamoDB client, which the runtime then owns and closes. */
     public static SandboxRuntime create(Config config, DynamoDbClient dynamo) {
+        return create(config, dynamo, ContainerPathFactory.aws());
+    }
+
+    /** Wires the service with the given DynamoDB client and container path factory. */
+    public static SandboxRuntime create(Config config, DynamoDbClient dynamo, ContainerPathFactory containers) {
         ObjectMapper json = new ObjectMapper();
         Clock clock = Clock.systemUTC();
         OperationalLog log = new JsonLinesLog(json, System.err, config.logLevel(), clock);
+        List<AutoCloseable> resources = new ArrayList<>();
+        resources.add(dynamo);
         RunnerDirectory programs = RunnerDirectory.resolve(config.runnerDirectory());
         PythonCodeSanitizer sanitizer = new PythonCodeSanitizer(config.python(), programs.analyzer(),
                 config.analysisTimeout());
-        Executor subprocess = config.executorFunction().<Executor>map(function -> new LambdaInvokeExecutor(
-                LambdaClient.builder()
-                        .httpClientBuilder(UrlConnectionHttpClient.builder()
-                                .connectionTimeout(Duration.ofSeconds(2))
-                                .socketTimeout(Duration.ofSeconds(config.limits().maxTimeoutSeconds() + 30L)))
-                        .build(), function, json))
-                .orElseGet(() -> new SubprocessExecutor(new SubprocessSettings(config.python(), config.workRoot(),
-                        config.disabledLayers(), config.uidBase(), config.uidCount(), Duration.ofSeconds(10)),
-                        programs));
+        resources.add(sanitizer);
+        Executor subprocess = subprocessPath(config, programs, json, resources);
+        Optional<Executor> container = containers.create(config, json, log, resources);
         InteractionSandbox service = new InteractionSandbox(sanitizer,
                 new DynamoDbExecutionStore(dynamo, config.executionsTable(), config.resultRetention()),
                 new DynamoDbAuditLog(dynamo, config.auditTable(), config.resultRetention()),
-                new PathSelector(subprocess, Optional.empty()), log, clock, () -> UUID.randomUUID().toString());
-        return new SandboxRuntime(config, json, log, service, sanitizer, dynamo);
+                new PathSelector(subprocess, container), log, clock, () -> UUID.randomUUID().toString());
+        return new SandboxRuntime(config, json, log, service, resources);
+    }
+
+    /** In this process, or (AWS) in the single-use executor function. */
+    private static Executor subprocessPath(Config config, RunnerDirectory programs, ObjectMapper json,
+                                           List<AutoCloseable> resources) {
+        if (config.executorFunction().isPresent()) {
+            LambdaClient lambda = LambdaClient.builder()
+                    .httpClientBuilder(UrlConnectionHttpClient.builder()
+                            .connectionTimeout(Duration.ofSeconds(2))
+                            .socketTimeout(Duration.ofSeconds(config.limits().maxTimeoutSeconds() + 30L)))
+                    .build();
+            resources.add(lambda);
+            return new LambdaInvokeExecutor(lambda, config.executorFunction().get(), json);
+        }
+        return new SubprocessExecutor(new SubprocessSettings(config.python(), config.workRoot(),
+                config.disabledLayers(), config.uidBase(), config.uidCount(), Duration.ofSeconds(10)), programs);
     }
 
     public Config config() {
@@ -107,7 +131,7 @@ public final class SandboxRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        for (AutoCloseable resource : resources) {
+        for (AutoCloseable resource : resources.reversed()) {
             try {
                 resource.close();
             } catch (Exception e) {

@@ -16,24 +16,35 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Drives the real handler with events, the way the Lambda runtime and sam local invoke do. */
-final class Invocations {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final Path EVENTS = LocalStack.REPO.resolve("events");
+public final class Invocations {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final Path EVENTS = LocalStack.REPO.resolve("events");
 
     private final ExecuteHandler handler;
 
-    Invocations(SandboxRuntime runtime) {
+    public Invocations(SandboxRuntime runtime) {
         this.handler = new ExecuteHandler(runtime);
     }
 
     /** A runtime configured from this process's environment plus {@code overrides}. */
-    static SandboxRuntime runtime(Map<String, String> overrides) {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putAll(overrides);
-        return SandboxRuntime.create(Config.fromEnvironment(env));
+    public static SandboxRuntime runtime(Map<String, String> overrides) {
+        return runtime(overrides, ContainerPathFactory.aws());
     }
 
-    JsonNode invokeRaw(byte[] payload) {
+    /** A runtime with the given container path (the local module passes the Docker one). */
+    public static SandboxRuntime runtime(Map<String, String> overrides, ContainerPathFactory containers) {
+        return SandboxRuntime.create(Config.fromEnvironment(environment(overrides)), SandboxRuntime.defaultDynamo(),
+                containers);
+    }
+
+    /** This process's environment plus {@code overrides}. */
+    public static Map<String, String> environment(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(overrides);
+        return env;
+    }
+
+    public JsonNode invokeRaw(byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             handler.handleRequest(new ByteArrayInputStream(payload), out,
@@ -44,11 +55,11 @@ final class Invocations {
         }
     }
 
-    JsonNode invoke(JsonNode event) {
+    public JsonNode invoke(JsonNode event) {
         return invokeRaw(event.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    JsonNode invokeFile(String eventFile) {
+    public JsonNode invokeFile(String eventFile) {
         try {
             return invokeRaw(Files.readAllBytes(EVENTS.resolve(eventFile)));
         } catch (IOException e) {
@@ -57,10 +68,10 @@ final class Invocations {
     }
 
     /** An API Gateway response: status and parsed body. */
-    record HttpAnswer(int status, JsonNode body) {
+    public record HttpAnswer(int status, JsonNode body) {
     }
 
-    static HttpAnswer http(JsonNode response) {
+    public static HttpAnswer http(JsonNode response) {
         try {
             return new HttpAnswer(response.path("statusCode").asInt(), JSON.readTree(response.path("body").asText()));
         } catch (IOException e) {
@@ -69,24 +80,24 @@ final class Invocations {
     }
 
     /** POST /executions through an API Gateway REST event built from the sample event's envelope. */
-    HttpAnswer post(JsonNode body) {
+    public HttpAnswer post(JsonNode body) {
         return post(body.toString());
     }
 
-    HttpAnswer post(String body) {
+    public HttpAnswer post(String body) {
         ObjectNode event = apiEvent("execute-subprocess.json");
         event.put("body", body);
         return http(invoke(event));
     }
 
-    HttpAnswer get(String id) {
+    public HttpAnswer get(String id) {
         ObjectNode event = apiEvent("get-execution.json");
         event.put("path", "/executions/" + id);
         ((ObjectNode) event.with("pathParameters")).put("id", id);
         return http(invoke(event));
     }
 
-    static ObjectNode apiEvent(String file) {
+    public static ObjectNode apiEvent(String file) {
         try {
             return (ObjectNode) JSON.readTree(EVENTS.resolve(file).toFile());
         } catch (IOException e) {
@@ -94,7 +105,11 @@ final class Invocations {
         }
     }
 
-    static ObjectNode request(String code) {
-        return JSON.createObjectNode().put("code", code).put("mode", "subprocess");
+    public static ObjectNode request(String code) {
+        return request(code, "subprocess");
+    }
+
+    public static ObjectNode request(String code, String mode) {
+        return JSON.createObjectNode().put("code", code).put("mode", mode);
     }
 }

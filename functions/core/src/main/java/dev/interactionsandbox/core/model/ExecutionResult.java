@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param findings everything the sanitiser noticed, blocking or not
  * @param fallbackReason why {@code auto} did not use the container path, or null
  * @param detail short explanation for outcomes other than ok, or null
- * @param detached where a still-running execution can be found again, or null (stored, never shown to callers)
+ * @param detached the detached run (e.g. the Fargate task) this execution had, or null; stored for operators,
+ *                 never shown to callers
  */
 public record ExecutionResult(String executionId, ExecutionStatus status, Outcome outcome, CapturedOutput stdout,
                               CapturedOutput stderr, Integer exitCode, ExceptionInfo exception, ExecutionMode mode,

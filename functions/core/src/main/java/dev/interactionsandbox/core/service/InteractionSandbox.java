@@ -90,7 +90,26 @@ public final class InteractionSandbox {
         trail.record(AuditEventType.STARTED, e -> e.mode(mode));
 
         ExecutionJob job = new ExecutionJob(id, request.code(), request.stdin(), request.limits(), request.policy());
-        RunProgress progress = launch(choice.executor(), job, id);
+        RunProgress progress;
+        try {
+            progress = choice.executor().launch(job);
+        } catch (ExecutorUnavailableException e) {
+            Optional<Executor> fallback = request.mode() == ExecutionMode.AUTO && mode == ExecutionMode.CONTAINER
+                    ? paths.executorFor(ExecutionMode.SUBPROCESS) : Optional.empty();
+            if (fallback.isEmpty()) {
+                progress = platformFailure(id, e, 0);
+            } else {
+                String reason = "the container path could not start the execution: " + e.getMessage();
+                trail.record(AuditEventType.FALLBACK, d -> d.mode(ExecutionMode.SUBPROCESS).detail(reason));
+                log.warn(id, "falling back to the subprocess path", fields("reason", reason));
+                running = ExecutionResult.running(id, ExecutionMode.SUBPROCESS, List.of(), report.findings(), reason,
+                        request.tag(), createdAt);
+                store.update(running);
+                progress = launch(fallback.get(), job, id);
+            }
+        } catch (ExecutorFailureException e) {
+            progress = platformFailure(id, e, 0);
+        }
         if (progress instanceof RunProgress.Detached detached) {
             ExecutionResult accepted = running.detachedAs(detached.run());
             store.update(accepted);
@@ -143,12 +162,15 @@ public final class InteractionSandbox {
         try {
             return executor.launch(job);
         } catch (ExecutorUnavailableException | ExecutorFailureException e) {
-            // The code may have started; either way the platform failed this execution: a stored system_error.
-            log.error(id, "execution path failed", fields("errorType", e.getClass().getSimpleName(),
-                    "reason", e.getMessage()));
-            return new RunProgress.Finished(RunReport.systemError(e.getMessage(), List.of(),
-                    Duration.ofNanos(System.nanoTime() - started).toMillis()));
+            return platformFailure(id, e, Duration.ofNanos(System.nanoTime() - started).toMillis());
         }
+    }
+
+    /** The code may have started; either way the platform failed this execution: a stored system_error. */
+    private RunProgress platformFailure(String id, RuntimeException e, long durationMs) {
+        log.error(id, "execution path failed", fields("errorType", e.getClass().getSimpleName(),
+                "reason", e.getMessage()));
+        return new RunProgress.Finished(RunReport.systemError(e.getMessage(), List.of(), durationMs));
     }
 
     private ExecutionResult refuse(ExecutionRequest request, AuditTrail trail, SanitizerReport report,
@@ -172,7 +194,7 @@ public final class InteractionSandbox {
         ExecutionResult result = new ExecutionResult(running.executionId(), ExecutionStatus.forOutcome(run.outcome()),
                 run.outcome(), run.stdout(), run.stderr(), run.exitCode(), run.exception(), running.mode(),
                 run.isolation(), run.durationMs(), running.findings(), running.fallbackReason(), run.detail(),
-                running.tag(), running.createdAt(), null);
+                running.tag(), running.createdAt(), running.detached());
         store.update(result);
         boolean platformFailed = run.outcome() == Outcome.SYSTEM_ERROR;
         trail.record(platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED, e -> e.mode(running.mode())

@@ -1,6 +1,7 @@
 package dev.interactionsandbox.core.service;
 
 import dev.interactionsandbox.core.error.ExecutorFailureException;
+import dev.interactionsandbox.core.error.ExecutorUnavailableException;
 import dev.interactionsandbox.core.error.StoreException;
 import dev.interactionsandbox.core.model.AuditEventType;
 import dev.interactionsandbox.core.model.AuditRecord;
@@ -235,6 +236,32 @@ class InteractionSandboxTest {
 
         assertEquals(ExecutionMode.CONTAINER, result.mode());
         assertNull(result.fallbackReason());
+        assertTrue(subprocess.jobs.isEmpty());
+    }
+
+    @Test
+    void autoFallsBackWhenTheContainerPathCannotStartTheRun() {
+        InMemoryPorts.FakeExecutor container = new InMemoryPorts.FakeExecutor(ExecutionMode.CONTAINER,
+                job -> { throw new ExecutorUnavailableException("RunTask started no task: RESOURCE:MEMORY", null); });
+
+        ExecutionResult auto = sandbox(Optional.of(container)).execute(request(ExecutionMode.AUTO), CALLER);
+
+        assertEquals(Outcome.OK, auto.outcome());
+        assertEquals(ExecutionMode.SUBPROCESS, auto.mode());
+        assertTrue(auto.fallbackReason().contains("RESOURCE:MEMORY"), auto.fallbackReason());
+        assertEquals(List.of(AuditEventType.REQUESTED, AuditEventType.STARTED, AuditEventType.FALLBACK,
+                AuditEventType.COMPLETED), audit.events());
+    }
+
+    @Test
+    void containerModeDoesNotFallBackWhenTheRunCannotStart() {
+        InMemoryPorts.FakeExecutor container = new InMemoryPorts.FakeExecutor(ExecutionMode.CONTAINER,
+                job -> { throw new ExecutorUnavailableException("RunTask throttled", null); });
+
+        ExecutionResult result = sandbox(Optional.of(container)).execute(request(ExecutionMode.CONTAINER), CALLER);
+
+        assertEquals(Outcome.SYSTEM_ERROR, result.outcome());
+        assertEquals(ExecutionMode.CONTAINER, result.mode());
         assertTrue(subprocess.jobs.isEmpty());
     }
 

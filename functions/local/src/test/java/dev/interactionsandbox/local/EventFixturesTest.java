@@ -1,6 +1,9 @@
-package dev.interactionsandbox.lambda;
+package dev.interactionsandbox.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.interactionsandbox.lambda.Invocations;
+import dev.interactionsandbox.lambda.LocalStack;
+import dev.interactionsandbox.lambda.SandboxRuntime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,7 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every sample event in events/ (the same files `sam local invoke -e` takes) runs through the real handler. */
+/**
+ * Every sample event in events/ (the same files `sam local invoke -e` takes) runs through the real handler, with the
+ * container path on the local Docker engine as scripts/local-invoke has it.
+ */
 @ExtendWith(LocalStack.class)
 class EventFixturesTest {
     private static SandboxRuntime runtime;
@@ -20,7 +26,7 @@ class EventFixturesTest {
 
     @BeforeAll
     static void start() {
-        runtime = Invocations.runtime(Map.of());
+        runtime = LocalRuntimes.runtime(Map.of());
         invocations = new Invocations(runtime);
     }
 
@@ -94,6 +100,31 @@ class EventFixturesTest {
         JsonNode body = Invocations.http(invocations.invokeFile("tour-04-infinite-loop.json")).body();
         assertEquals("timeout", body.path("outcome").asText(), body.toString());
         assertTrue(body.path("durationMs").asLong() < 6000, body.toString());
+    }
+
+    @Test
+    void piExampleRunsOnTheContainerPath() {
+        Invocations.HttpAnswer answer = Invocations.http(invocations.invokeFile("execute-container.json"));
+
+        assertEquals(200, answer.status(), answer.body().toString());
+        assertEquals("container", answer.body().path("mode").asText());
+        assertTrue(answer.body().path("stdout").asText().contains("pi ~ 3.14159265"), answer.body().toString());
+        assertTrue(answer.body().path("isolation").toString().contains("network:none"));
+    }
+
+    @Test
+    void autoPrefersTheContainerPathWhenDockerIsThere() {
+        JsonNode body = Invocations.http(invocations.invokeFile("execute-auto.json")).body();
+
+        assertEquals("container", body.path("mode").asText(), body.toString());
+        assertTrue(body.path("fallbackReason").isNull());
+    }
+
+    @Test
+    void tourDockerSandboxUsesItsWorkDirectory() {
+        JsonNode body = Invocations.http(invocations.invokeFile("tour-06-docker-sandbox.json")).body();
+        assertEquals("ok", body.path("outcome").asText(), body.toString());
+        assertEquals("container", body.path("mode").asText());
     }
 
     @Test

@@ -1,12 +1,18 @@
-package dev.interactionsandbox.lambda;
+package dev.interactionsandbox.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.interactionsandbox.lambda.Invocations;
+import dev.interactionsandbox.lambda.LocalStack;
+import dev.interactionsandbox.lambda.SandboxRuntime;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -21,16 +27,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The API contract through the real handler, the real runner and DynamoDB on the local endpoint. */
+/**
+ * The API contract through the real handler, the real runner and DynamoDB on the local endpoint, on both paths:
+ * the subprocess path and the container path on the local Docker engine.
+ */
 @ExtendWith(LocalStack.class)
+@ParameterizedClass(name = "{0} path")
+@ValueSource(strings = {"subprocess", "container"})
 class ApiContractTest {
+    @Parameter
+    String path;
+
     private static SandboxRuntime runtime;
     private static Invocations api;
     private static DynamoDbClient dynamo;
 
     @BeforeAll
     static void start() {
-        runtime = Invocations.runtime(Map.of());
+        runtime = LocalRuntimes.runtime(Map.of());
         api = new Invocations(runtime);
         dynamo = DynamoDbClient.create();
     }
@@ -41,15 +55,20 @@ class ApiContractTest {
         dynamo.close();
     }
 
+    private ObjectNode request(String code) {
+        return Invocations.request(code, path);
+    }
+
     @Test
     void postThenGetReturnTheSameStoredBody() {
-        Invocations.HttpAnswer posted = api.post(Invocations.request("print('hello')").put("tag", "contract"));
+        Invocations.HttpAnswer posted = api.post(request("print('hello')").put("tag", "contract"));
         String id = posted.body().path("executionId").asText();
 
         Invocations.HttpAnswer fetched = api.get(id);
 
-        assertEquals(200, posted.status());
+        assertEquals(200, posted.status(), posted.body().toString());
         assertEquals(200, fetched.status());
+        assertEquals(path, posted.body().path("mode").asText());
         assertEquals(posted.body(), fetched.body());
         for (String field : List.of("executionId", "status", "success", "outcome", "stdout", "stderr", "exitCode",
                 "exception", "mode", "isolation", "durationMs", "findings", "fallbackReason", "stdoutTruncated",
@@ -64,7 +83,7 @@ class ApiContractTest {
     @Test
     void auditTrailHasOneRecordPerEventAndNeverTheCode() {
         String secretLookingCode = "x = 'do-not-store-this-code'\nprint(len(x))";
-        String id = api.post(Invocations.request(secretLookingCode)).body().path("executionId").asText();
+        String id = api.post(request(secretLookingCode)).body().path("executionId").asText();
 
         QueryResponse audit = dynamo.query(q -> q.tableName("Audit").keyConditionExpression("executionId = :id")
                 .expressionAttributeValues(Map.of(":id", AttributeValue.fromS(id))).consistentRead(true));
@@ -85,7 +104,7 @@ class ApiContractTest {
 
     @Test
     void runtimeErrorsCarryTypeMessageAndLine() {
-        JsonNode body = api.post(Invocations.request("x = 1\ny = {}\nprint(y['missing'])")).body();
+        JsonNode body = api.post(request("x = 1\ny = {}\nprint(y['missing'])")).body();
 
         assertEquals("FAILED", body.path("status").asText());
         assertEquals("runtime_error", body.path("outcome").asText());
@@ -96,7 +115,7 @@ class ApiContractTest {
 
     @Test
     void syntaxErrorsAreAnsweredWithoutRunning() {
-        JsonNode body = api.post(Invocations.request("def broken(:\n    pass")).body();
+        JsonNode body = api.post(request("def broken(:\n    pass")).body();
 
         assertEquals("syntax_error", body.path("outcome").asText());
         assertEquals(1, body.path("exception").path("line").asInt());
@@ -105,13 +124,13 @@ class ApiContractTest {
 
     @Test
     void stdinReachesTheCode() {
-        ObjectNode request = Invocations.request("import sys\nprint(sys.stdin.read().upper())").put("stdin", "abc");
+        ObjectNode request = request("import sys\nprint(sys.stdin.read().upper())").put("stdin", "abc");
         assertEquals("ABC\n", api.post(request).body().path("stdout").asText());
     }
 
     @Test
     void outputIsCappedAndThePartKeptIsReturned() {
-        JsonNode body = api.post(Invocations.request("while True:\n    print('x' * 1000)")).body();
+        JsonNode body = api.post(request("while True:\n    print('x' * 1000)")).body();
 
         assertEquals("output_limit", body.path("outcome").asText());
         assertTrue(body.path("stdoutTruncated").asBoolean());
@@ -120,7 +139,7 @@ class ApiContractTest {
 
     @Test
     void partialOutputBeforeATimeoutIsKept() {
-        ObjectNode request = Invocations.request("print('before', flush=True)\nwhile True:\n    pass")
+        ObjectNode request = request("print('before', flush=True)\nwhile True:\n    pass")
                 .put("timeoutSeconds", 2);
         JsonNode body = api.post(request).body();
 
@@ -130,7 +149,7 @@ class ApiContractTest {
 
     @Test
     void invalidUtf8OutputStillGivesValidJson() {
-        JsonNode body = api.post(Invocations.request("import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end')"))
+        JsonNode body = api.post(request("import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end')"))
                 .body();
 
         assertEquals("ok", body.path("outcome").asText());
@@ -171,7 +190,7 @@ class ApiContractTest {
     @Test
     void hugeCodeIsRefusedWith413() {
         String code = "x = 1\n".repeat(50_000);
-        Invocations.HttpAnswer answer = api.post(Invocations.request(code));
+        Invocations.HttpAnswer answer = api.post(request(code));
 
         assertEquals(413, answer.status());
         assertEquals("code", answer.body().path("field").asText());
@@ -182,7 +201,7 @@ class ApiContractTest {
         ObjectNode event = Invocations.apiEvent("execute-subprocess.json");
         event.put("isBase64Encoded", true);
         event.put("body", Base64.getEncoder().encodeToString(
-                Invocations.request("print(6 * 7)").toString().getBytes(StandardCharsets.UTF_8)));
+                request("print(6 * 7)").toString().getBytes(StandardCharsets.UTF_8)));
 
         assertEquals("42\n", Invocations.http(api.invoke(event)).body().path("stdout").asText());
     }
@@ -212,7 +231,7 @@ class ApiContractTest {
     void plainInvocationsAnswerBadRequestsAsDocumentsAndCanReadResults() {
         JsonNode bad = api.invokeRaw("{\"mode\": \"subprocess\"}".getBytes(StandardCharsets.UTF_8));
         JsonNode notJson = api.invokeRaw("{{{".getBytes(StandardCharsets.UTF_8));
-        JsonNode ran = api.invoke(Invocations.request("print(3)"));
+        JsonNode ran = api.invoke(request("print(3)"));
         JsonNode read = api.invoke(Invocations.JSON.createObjectNode().put("action", "get")
                 .put("executionId", ran.path("executionId").asText()));
 

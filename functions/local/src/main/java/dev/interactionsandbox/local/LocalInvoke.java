@@ -1,6 +1,11 @@
-package dev.interactionsandbox.lambda;
+package dev.interactionsandbox.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interactionsandbox.lambda.Config;
+import dev.interactionsandbox.lambda.ExecuteHandler;
+import dev.interactionsandbox.lambda.InteractionSandboxes;
+import dev.interactionsandbox.lambda.LocalContext;
+import dev.interactionsandbox.lambda.SandboxRuntime;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -11,12 +16,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.UUID;
 
 /**
  * Invokes the handler the way {@code sam local invoke -e EVENT} does, in this JVM, and prints each response as one
  * JSON line. With {@code -}, reads JSON-lines events from standard input and answers each as soon as it is handled,
- * like a warm function serving invocations one after another. Used by {@code scripts/local-invoke}.
+ * like a warm function serving invocations one after another. Used by {@code scripts/local-invoke}. Unlike the Lambda
+ * artifact, it has the Docker container path ({@code SANDBOX_CONTAINER_LAUNCHER=docker}, the default).
  */
 public final class LocalInvoke {
     private static final long FUNCTION_TIMEOUT_MS = 900_000;
@@ -31,7 +38,10 @@ public final class LocalInvoke {
             System.exit(2);
         }
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        ExecuteHandler handler = new ExecuteHandler();
+        Map<String, String> env = System.getenv();
+        ExecuteHandler handler = new ExecuteHandler(InteractionSandboxes.initializeInteractionSandbox(
+                () -> SandboxRuntime.create(Config.fromEnvironment(env), SandboxRuntime.defaultDynamo(),
+                        LocalContainerPaths.with(LocalConfig.fromEnvironment(env)))));
         int failures = 0;
         for (String arg : args) {
             if (arg.equals("-")) {

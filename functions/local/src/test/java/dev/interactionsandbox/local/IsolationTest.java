@@ -1,6 +1,9 @@
-package dev.interactionsandbox.lambda;
+package dev.interactionsandbox.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.interactionsandbox.lambda.Invocations;
+import dev.interactionsandbox.lambda.LocalStack;
+import dev.interactionsandbox.lambda.SandboxRuntime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,20 +31,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Adversarial tests of the subprocess path, through the real handler. Canaries are planted on the host side: fake
+ * Adversarial tests of both paths, through the real handler. Canaries are planted on the host side: fake
  * AWS credentials and a Runtime API address in the handler's environment (see the surefire configuration), a
  * root-only secret file, a listener standing in for the Lambda Runtime API, and a world-writable directory. Attacks
  * run with policy {@code permissive}, so the sanitiser lets them through and process creation is allowed: what is
  * tested is the runtime isolation, not the analysis.
  *
- * <p>Run twice: with every layer this host allows, where every attack must be contained; and Lambda-like (no
+ * <p>The subprocess path runs twice: with every layer this host allows, where every attack must be contained; and
+ * Lambda-like (no
  * namespaces, no seccomp, no uid change), which shows what a Lambda host exposes and asserts that it is exactly the
  * documented list, each item harmless in the documented deployment (single-use executor function whose role can do
  * nothing).
  */
 @ExtendWith(LocalStack.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SubprocessIsolationTest {
+class IsolationTest {
     static final String CREDENTIAL_CANARY = "canary-secret-of-the-handler-process";
     static final String FILE_CANARY = "canary-file-" + UUID.randomUUID();
 
@@ -49,12 +53,18 @@ class SubprocessIsolationTest {
     enum Exposure { HANDLER_ENVIRONMENT, RUNTIME_API_ADDRESS, FILES_OF_THE_FUNCTION_UID, HOST_WRITABLE_DIRECTORY }
 
     enum Host {
-        FULL(Map.of()),
-        LAMBDA_LIKE(Map.of("SANDBOX_SUBPROCESS_DISABLE", "namespaces,seccomp,uid"));
+        /** The subprocess path with every layer this host allows. */
+        FULL("subprocess", Map.of()),
+        /** The subprocess path as a Lambda host allows it: no namespaces, no seccomp of our own, one uid. */
+        LAMBDA_LIKE("subprocess", Map.of("SANDBOX_SUBPROCESS_DISABLE", "namespaces,seccomp,uid")),
+        /** The container path on the local Docker engine. */
+        CONTAINER("container", Map.of());
 
+        final String mode;
         final Map<String, String> env;
 
-        Host(Map<String, String> env) {
+        Host(String mode, Map<String, String> env) {
+            this.mode = mode;
             this.env = env;
         }
     }
@@ -86,7 +96,7 @@ class SubprocessIsolationTest {
             }
         });
         for (Host host : Host.values()) {
-            runtimes.put(host, Invocations.runtime(host.env));
+            runtimes.put(host, LocalRuntimes.runtime(host.env));
         }
     }
 
@@ -101,7 +111,8 @@ class SubprocessIsolationTest {
 
     private JsonNode attack(Host host, String code) {
         Invocations api = new Invocations(runtimes.get(host));
-        return api.post(Invocations.request(code).put("policy", "permissive").put("timeoutSeconds", 10)).body();
+        return api.post(Invocations.request(code, host.mode).put("policy", "permissive").put("timeoutSeconds", 10))
+                .body();
     }
 
     /** What one attack reached, judged from what the user sees and what the host-side canaries recorded. */
@@ -165,11 +176,26 @@ class SubprocessIsolationTest {
         assertEquals(before, runtimeApiConnections.get());
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Host.class, names = {"FULL", "CONTAINER"})
+    void processesThatBypassTheGuardAreStillContained(Host host) {
+        assertEquals(Set.of(), run(host, READ_ALL_ENVIRONS), "other processes' environments");
+        assertEquals(Set.of(), run(host, spawn("cat '" + secretFile + "'")), "root-only file");
+        assertEquals(Set.of(), run(host, CONNECT_WITH_A_CHILD_PYTHON), "loopback Runtime API stand-in");
+    }
+
     @Test
-    void fullHostContainsProcessesThatBypassTheGuard() {
-        assertEquals(Set.of(), run(Host.FULL, READ_ALL_ENVIRONS), "other processes' environments");
-        assertEquals(Set.of(), run(Host.FULL, spawn("cat '" + secretFile + "'")), "root-only file");
-        assertEquals(Set.of(), run(Host.FULL, CONNECT_WITH_A_CHILD_PYTHON), "loopback Runtime API stand-in");
+    void containersReachNeitherTheDockerSocketNorTheHostGatewayNorTheirRootFilesystem() {
+        JsonNode result = attack(Host.CONTAINER, spawn("ls -l /var/run/docker.sock /run/docker.sock 2>&1; "
+                + "/usr/bin/python3 -c \"import socket; socket.create_connection(('172.17.0.1', 19001), 2); "
+                + "print('GATEWAY-REACHED')\" 2>&1; touch /usr/planted /etc/planted 2>&1; "
+                + "cat /proc/1/environ 2>&1 | tr '\\0' ' '"));
+        String seen = result.path("stdout").asText();
+
+        assertFalse(seen.contains("GATEWAY-REACHED"), seen);
+        assertTrue(seen.contains("No such file or directory"), "no Docker socket inside: " + seen);
+        assertTrue(seen.contains("Read-only file system"), seen);
+        assertFalse(seen.contains(CREDENTIAL_CANARY), seen);
     }
 
     @Test
@@ -214,13 +240,14 @@ class SubprocessIsolationTest {
         assertEquals("memory_limit", result.path("outcome").asText(), result.toString());
     }
 
-    @Test
-    void nothingWrittenByOneExecutionIsVisibleToTheNext() {
+    @ParameterizedTest
+    @EnumSource(value = Host.class, names = {"FULL", "CONTAINER"})
+    void nothingWrittenByOneExecutionIsVisibleToTheNext(Host host) {
         String name = "is-left-behind-" + UUID.randomUUID();
-        attack(Host.FULL, "open('left-behind.txt', 'w').write('previous execution')\n" + spawn(
+        attack(host, "open('left-behind.txt', 'w').write('previous execution')\n" + spawn(
                 "echo previous > /tmp/" + name + "; echo previous > /dev/shm/" + name + "; echo previous > /var/tmp/"
                         + name));
-        JsonNode next = attack(Host.FULL, "import os\nprint(os.listdir('.'))\n" + spawn(
+        JsonNode next = attack(host, "import os\nprint(os.listdir('.'))\n" + spawn(
                 "cat /tmp/" + name + " /dev/shm/" + name + " /var/tmp/" + name + " 2>&1"));
 
         assertFalse(next.path("stdout").asText().contains("previous"), next.toString());
@@ -229,10 +256,11 @@ class SubprocessIsolationTest {
                 || Files.exists(Path.of("/var/tmp", name)), "a file was left on the host");
     }
 
-    @Test
-    void writesOutsideTheWorkDirectoryDoNotReachTheHost() {
+    @ParameterizedTest
+    @EnumSource(value = Host.class, names = {"FULL", "CONTAINER"})
+    void writesOutsideTheWorkDirectoryDoNotReachTheHost(Host host) {
         Path target = writableDir.resolve("planted.txt");
-        attack(Host.FULL, spawn("echo planted > '" + target + "'"));
+        attack(host, spawn("echo planted > '" + target + "'"));
         assertFalse(Files.exists(target), "user code planted a file in a host directory");
     }
 

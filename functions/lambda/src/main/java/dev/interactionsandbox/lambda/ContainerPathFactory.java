@@ -1,0 +1,50 @@
+package dev.interactionsandbox.lambda;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.interactionsandbox.aws.FargateExecutor;
+import dev.interactionsandbox.core.port.Executor;
+import dev.interactionsandbox.core.port.OperationalLog;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.ecs.EcsClient;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds the container path for a configuration. The Lambda artifact knows Fargate only; the local invoker adds the
+ * Docker launcher, which never ships in the Lambda image.
+ */
+@FunctionalInterface
+public interface ContainerPathFactory {
+    /**
+     * @param resources where the factory registers what the runtime must close
+     */
+    Optional<Executor> create(Config config, ObjectMapper json, OperationalLog log, List<AutoCloseable> resources);
+
+    /** The factory of the Lambda artifact: Fargate when configured, otherwise no container path. */
+    static ContainerPathFactory aws() {
+        return (config, json, log, resources) -> {
+            if (config.fargate().isPresent()) {
+                EcsClient ecs = EcsClient.builder().httpClientBuilder(httpClient()).build();
+                CloudWatchLogsClient logs = CloudWatchLogsClient.builder().httpClientBuilder(httpClient()).build();
+                resources.add(ecs);
+                resources.add(logs);
+                return Optional.of(new FargateExecutor(ecs, logs, config.fargate().get(), json, Clock.systemUTC()));
+            }
+            if (!config.containerLauncher().equals("none")) {
+                log.warn(null, "container launcher not available in this artifact; the container path is off",
+                        Map.of("launcher", config.containerLauncher()));
+            }
+            return Optional.empty();
+        };
+    }
+
+    private static UrlConnectionHttpClient.Builder httpClient() {
+        return UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10));
+    }
+}
