@@ -15,7 +15,7 @@ def describe(response):
     if "error" in body:
         field = f" (field {body['field']})" if body.get("field") else ""
         return f"HTTP {status} {body['error']}{field}: {body.get('message', '')}"
-    line = (f"HTTP {status} {body.get('status')} outcome={body.get('outcome')} mode={body.get('mode')} "
+    line = (f"HTTP {status} {body.get('status')} outcome={body.get('outcome')} mode={body.get('mode') or '-'} "
             f"{body.get('durationMs')} ms")
     if body.get("fallbackReason"):
         line += f"\n      fallback: {body['fallbackReason']}"

@@ -76,7 +76,7 @@ public final class SandboxRuntime implements AutoCloseable {
         OperationalLog log = new JsonLinesLog(json, System.err, config.logLevel(), clock);
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(dynamo);
-        RunnerDirectory programs = RunnerDirectory.resolve(config.runnerDirectory());
+        RunnerDirectory programs = RunnerDirectory.resolve(config.runnerDirectory(), Optional.of(config.python()));
         PythonCodeSanitizer sanitizer = new PythonCodeSanitizer(config.python(), programs.analyzer(),
                 config.analysisTimeout());
         resources.add(sanitizer);

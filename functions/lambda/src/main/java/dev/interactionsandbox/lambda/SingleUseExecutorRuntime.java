@@ -15,6 +15,7 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The executor function's own runtime loop (Lambda custom runtime API), serving exactly ONE invocation and then
@@ -51,7 +52,7 @@ public final class SingleUseExecutorRuntime {
             Config config = Config.fromEnvironment(env);
             executor = new SubprocessExecutor(new SubprocessSettings(config.python(), config.workRoot(),
                     config.disabledLayers(), config.uidBase(), config.uidCount(), Duration.ofSeconds(10)),
-                    RunnerDirectory.resolve(config.runnerDirectory()));
+                    RunnerDirectory.resolve(config.runnerDirectory(), Optional.of(config.python())));
         } catch (RuntimeException e) {
             post(base.resolve(API_VERSION + "/init/error"), errorDocument(json, e), true);
             System.exit(1);

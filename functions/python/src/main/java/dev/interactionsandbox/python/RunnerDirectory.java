@@ -29,6 +29,14 @@ public final class RunnerDirectory {
 
     /** Uses the configured directory when given, otherwise extracts the packaged programs. */
     public static RunnerDirectory resolve(Optional<Path> configured) {
+        return resolve(configured, Optional.empty());
+    }
+
+    /**
+     * As {@link #resolve(Optional)}, and when extracting, byte-compiles the programs with {@code python} so that
+     * each run imports them instead of compiling ~2,000 lines again (about 30 ms a run on the subprocess path).
+     */
+    public static RunnerDirectory resolve(Optional<Path> configured, Optional<Path> python) {
         if (configured.isPresent()) {
             Path dir = configured.get();
             for (String program : PROGRAMS) {
@@ -38,7 +46,35 @@ public final class RunnerDirectory {
             }
             return new RunnerDirectory(dir);
         }
-        return new RunnerDirectory(extract());
+        RunnerDirectory extracted = new RunnerDirectory(extract());
+        python.ifPresent(extracted::precompile);
+        return extracted;
+    }
+
+    /** The command that runs the runner from its byte-compiled module: {@code python -I -S -B -c ...}. */
+    public List<String> runnerCommand(Path python) {
+        String dir = directory.toString().replace("\\", "\\\\").replace("'", "\\'");
+        return List.of(python.toString(), "-I", "-S", "-B", "-c",
+                "import sys; sys.path.insert(0, '" + dir + "'); import sandbox_runner; sys.exit(sandbox_runner.main())");
+    }
+
+    private void precompile(Path python) {
+        try {
+            Process compile = new ProcessBuilder(python.toString(), "-I", "-S", "-m", "compileall", "-q",
+                    directory.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (compile.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                try (var caches = Files.walk(directory)) {
+                    caches.filter(p -> !p.equals(directory)).forEach(p -> p.toFile().deleteOnExit());
+                }
+            } else {
+                compile.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // Without byte code the programs still run, each run compiling them.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public Path runner() {

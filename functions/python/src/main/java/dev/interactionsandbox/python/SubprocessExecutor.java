@@ -82,8 +82,7 @@ public final class SubprocessExecutor implements Executor {
     }
 
     private Process start() {
-        ProcessBuilder builder = new ProcessBuilder(settings.python().toString(), "-I", "-S", "-B",
-                programs.runner().toString());
+        ProcessBuilder builder = new ProcessBuilder(programs.runnerCommand(settings.python()));
         builder.environment().clear();
         try {
             return builder.start();
