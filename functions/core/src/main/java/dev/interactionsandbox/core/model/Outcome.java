@@ -1,6 +1,5 @@
 package dev.interactionsandbox.core.model;
 
-import java.util.Locale;
 import java.util.Optional;
 
 /** What became of an execution. Every outcome of user code is data; only {@code SYSTEM_ERROR} blames the platform. */
@@ -8,15 +7,10 @@ public enum Outcome {
     OK, RUNTIME_ERROR, SYNTAX_ERROR, TIMEOUT, MEMORY_LIMIT, OUTPUT_LIMIT, RESOURCE_LIMIT, POLICY_VIOLATION, SYSTEM_ERROR;
 
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return WireNames.of(this);
     }
 
     public static Optional<Outcome> fromWireName(String value) {
-        for (Outcome outcome : values()) {
-            if (outcome.wireName().equals(value)) {
-                return Optional.of(outcome);
-            }
-        }
-        return Optional.empty();
+        return WireNames.find(values(), value);
     }
 }

@@ -1,6 +1,5 @@
 package dev.interactionsandbox.core.model;
 
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -12,15 +11,10 @@ public enum Policy {
     STRICT, STANDARD, PERMISSIVE;
 
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return WireNames.of(this);
     }
 
     public static Optional<Policy> fromWireName(String value) {
-        for (Policy policy : values()) {
-            if (policy.wireName().equals(value)) {
-                return Optional.of(policy);
-            }
-        }
-        return Optional.empty();
+        return WireNames.find(values(), value);
     }
 }
