@@ -31,6 +31,24 @@ sys.path.insert(0, os.path.dirname(RUNNER))
 import sandbox_runner as sr  # noqa: E402
 
 
+_READABLE_RUNNER = []
+
+
+def _runner_readable_by_anyone():
+    """A copy of the runner in a world-readable directory: the checkout may sit below a directory other uids
+    cannot enter (a private temp dir, a home directory)."""
+    if not _READABLE_RUNNER:
+        import atexit
+        import shutil
+        d = tempfile.mkdtemp(prefix="runner-copy-")
+        os.chmod(d, 0o755)
+        shutil.copy(RUNNER, os.path.join(d, "sandbox_runner.py"))
+        os.chmod(os.path.join(d, "sandbox_runner.py"), 0o644)
+        atexit.register(shutil.rmtree, d, True)
+        _READABLE_RUNNER.append(os.path.join(d, "sandbox_runner.py"))
+    return _READABLE_RUNNER[0]
+
+
 def run_runner(code, env=None, raw_stdin=None, timeout=30, as_uid=None, **fields):
     job = {
         "executionId": "test", "code": code, "stdin": "", "timeoutSeconds": 10,
@@ -41,7 +59,8 @@ def run_runner(code, env=None, raw_stdin=None, timeout=30, as_uid=None, **fields
     }
     job.update(fields)
     data = raw_stdin if raw_stdin is not None else json.dumps(job).encode()
-    proc = subprocess.run([PYTHON, "-I", "-S", "-B", RUNNER], input=data,
+    runner = RUNNER if as_uid is None else _runner_readable_by_anyone()
+    proc = subprocess.run([PYTHON, "-I", "-S", "-B", runner], input=data,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=env if env is not None else {}, timeout=timeout,
                           preexec_fn=_drop_to(as_uid) if as_uid is not None else None)
