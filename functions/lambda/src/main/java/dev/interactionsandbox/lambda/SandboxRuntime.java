@@ -83,7 +83,9 @@ public final class SandboxRuntime implements AutoCloseable {
         Executor subprocess = subprocessPath(config, programs, json, resources);
         Optional<Executor> container = containers.create(config, json, log, resources);
         InteractionSandbox service = new InteractionSandbox(sanitizer,
-                new DynamoDbExecutionStore(dynamo, config.executionsTable(), config.resultRetention()),
+                new MeteredExecutionStore(
+                        new DynamoDbExecutionStore(dynamo, config.executionsTable(), config.resultRetention()),
+                        new EmbeddedMetrics(json, System.err, clock)),
                 new DynamoDbAuditLog(dynamo, config.auditTable(), config.resultRetention()),
                 new PathSelector(subprocess, container), log, clock, () -> UUID.randomUUID().toString());
         return new SandboxRuntime(config, json, log, service, resources);
