@@ -46,7 +46,6 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DockerContainerExecutor implements Executor, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DIAGNOSTICS_CAP = 8 * 1024;
-    private static final int SIGKILL = 9;
     private static final Duration AVAILABILITY_TTL = Duration.ofSeconds(1);
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
@@ -266,14 +265,12 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
         } catch (ExecutorFailureException e) {
             return RunReport.systemError(e.getMessage(), isolation(List.of()), elapsedMs(handedOver));
         }
-        boolean killed = document.path("signal").isInt() && document.path("signal").asInt() == SIGKILL;
-        if (killed || report.outcome() == Outcome.SYSTEM_ERROR || report.outcome() == Outcome.RUNTIME_ERROR
-                && report.exitCode() == null) {
-            // a process was killed: by the cgroup's OOM killer?
-            InspectContainerResponse.ContainerState state = exitState(id, session);
-            if (Boolean.TRUE.equals(state.getOOMKilled())) {
-                return memoryLimit(job, report, report.durationMs());
-            }
+        // Even when the runner answered, the cgroup's OOM killer may have killed another process of the code (a
+        // forked child) while the rest carried on. The engine records that in the container's state when the
+        // container ends, which follows the runner's answer within milliseconds.
+        InspectContainerResponse.ContainerState state = exitState(id, session);
+        if (Boolean.TRUE.equals(state.getOOMKilled())) {
+            return memoryLimit(job, report, report.durationMs());
         }
         return adjust(report, isolation(report.isolation()));
     }

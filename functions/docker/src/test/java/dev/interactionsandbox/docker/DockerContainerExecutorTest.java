@@ -102,6 +102,19 @@ class DockerContainerExecutorTest {
     }
 
     @Test
+    void childrenKilledByTheCgroupOomKillerMakeAMemoryLimitEvenWhenTheParentCarriesOn() {
+        // Each child stays under its own address-space limit; together they exceed the container's memory.
+        String code = "import os, time\npids = []\nfor i in range(8):\n    pid = os.fork()\n    if pid == 0:\n"
+                + "        b = bytearray(110 * 1024 * 1024)\n        for j in range(0, len(b), 4096):\n"
+                + "            b[j] = 1\n        time.sleep(2)\n        os._exit(0)\n    pids.append(pid)\n"
+                + "print([os.waitpid(p, 0)[1] for p in pids])";
+        RunReport report = executor.run(DockerTestSupport.job(code, Limits.defaults().withTimeoutSeconds(20),
+                Policy.PERMISSIVE));
+        assertEquals(Outcome.MEMORY_LIMIT, report.outcome(), report.toString());
+        assertTrue(report.stdout().text().contains("9"), "some children were killed: " + report.stdout().text());
+    }
+
+    @Test
     void forkBombIsAResourceLimit() {
         RunReport report = executor.run(DockerTestSupport.job(
                 "import os\nwhile True:\n    os.fork()", Limits.defaults().withTimeoutSeconds(10), Policy.PERMISSIVE));
