@@ -20,6 +20,7 @@ import copy
 import json
 import logging
 import os
+import re
 import sys
 from typing import Any
 
@@ -55,9 +56,30 @@ def has_intrinsic(value: Any) -> bool:
     return False
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+def load_definition(uri: str) -> dict[str, Any]:
+    with open(os.path.join(ROOT, uri), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def inline_definitions(template: dict[str, Any]) -> dict[str, Any]:
+    """State machines with a local DefinitionUri get the file as an inline Definition (what
+    `sam package` uploads; inline, cfn-lint's E3601 and the translator see the states)."""
+    inlined = copy.deepcopy(template)
+    for resource in inlined.get("Resources", {}).values():
+        props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::Serverless::StateMachine" and isinstance(props.get("DefinitionUri"), str):
+            props["Definition"] = load_definition(props.pop("DefinitionUri"))
+    return inlined
+
+
 def as_built(template: dict[str, Any]) -> dict[str, Any]:
-    """Mimic `sam build`: image functions built from Metadata get an ImageUri."""
-    built = copy.deepcopy(template)
+    """Mimic `sam build`: image functions built from Metadata get an ImageUri; local state
+    machine definitions are inlined."""
+    built = inline_definitions(template)
     for resource in built.get("Resources", {}).values():
         props = resource.get("Properties", {})
         if (
@@ -86,6 +108,11 @@ def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+# Step Functions' CloudWatch Logs delivery: no resource-level permissions exist for these.
+LOG_DELIVERY = {
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
 # Every action each role may hold. Anything else is a finding (add it here deliberately).
 ALLOWED_ACTIONS = {
     "ExecuteFunctionRole": {
@@ -96,13 +123,27 @@ ALLOWED_ACTIONS = {
         "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "iam:PassRole", "logs:GetLogEvents",
     },
     "SubprocessExecutorRole": {"logs:CreateLogStream", "logs:PutLogEvents"},
+    "ExecuteStateMachineRole": {"lambda:InvokeFunction", *LOG_DELIVERY},
+    "FanOutStateMachineRole": {
+        "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
+        "events:PutTargets", "events:PutRule", "events:DescribeRule", *LOG_DELIVERY,
+    },
     "RunnerExecutionRole": {
         "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
         "logs:CreateLogStream", "logs:PutLogEvents",
     },
 }
 # Actions without resource-level permissions: the only ones allowed on Resource "*", alone in their statement.
-RESOURCELESS_ACTIONS = {"RunnerExecutionRole": {"ecr:GetAuthorizationToken"}}
+RESOURCELESS_ACTIONS = {
+    "RunnerExecutionRole": {"ecr:GetAuthorizationToken"},
+    "ExecuteStateMachineRole": LOG_DELIVERY,
+    "FanOutStateMachineRole": LOG_DELIVERY,
+}
+# Exact resources of the workflow roles' scoped statements.
+WORKFLOW_RESOURCES = {
+    ("ExecuteStateMachineRole", "lambda:InvokeFunction"): {"Fn::GetAtt": ["ExecuteFunction", "Arn"]},
+    ("FanOutStateMachineRole", "states:StartExecution"): {"Ref": "ExecuteStateMachine"},
+}
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 RUNNER_CONTAINER = "runner"
 RUNNER_LOG_STREAM_PREFIX = "runner"
@@ -131,8 +172,41 @@ def condition_value(st: dict[str, Any], operator: str, key: str) -> Any:
     return st.get("Condition", {}).get(operator, {}).get(key)
 
 
-def check_source(template: dict[str, Any]) -> list[str]:
+def check_state_machines(template: dict[str, Any]) -> list[str]:
+    """Every local definition parses, every ${placeholder} has a substitution and vice versa,
+    both workflows are Standard and log without execution data."""
     problems = []
+    machines = {n: r for n, r in template["Resources"].items() if r.get("Type") == "AWS::Serverless::StateMachine"}
+    for required in ("ExecuteStateMachine", "FanOutStateMachine"):
+        if required not in machines:
+            problems.append(f"missing state machine {required}")
+    for name, sm in machines.items():
+        props = sm.get("Properties", {})
+        uri = props.get("DefinitionUri")
+        if not isinstance(uri, str) or not uri.startswith("infra/statemachine/"):
+            problems.append(f"{name}: DefinitionUri must name a file under infra/statemachine/")
+            continue
+        try:
+            with open(os.path.join(ROOT, uri), encoding="utf-8") as f:
+                text = f.read()
+            json.loads(text)
+        except (OSError, ValueError) as e:
+            problems.append(f"{name}: {uri}: {e}")
+            continue
+        used = set(PLACEHOLDER.findall(text))
+        given = set(props.get("DefinitionSubstitutions", {}))
+        if used != given:
+            problems.append(f"{name}: placeholders {sorted(used)} != DefinitionSubstitutions {sorted(given)}")
+        if props.get("Type", "STANDARD") != "STANDARD":
+            problems.append(f"{name}: must be a Standard workflow (polling, .sync)")
+        logging_cfg = props.get("Logging", {})
+        if logging_cfg.get("IncludeExecutionData") is not False or not logging_cfg.get("Destinations"):
+            problems.append(f"{name}: must log to a log group with IncludeExecutionData false")
+    return problems
+
+
+def check_source(template: dict[str, Any]) -> list[str]:
+    problems = check_state_machines(template)
     tables = {
         name: r for name, r in template["Resources"].items() if r.get("Type") == "AWS::DynamoDB::Table"
     }
@@ -196,6 +270,9 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
 
     # Least privilege: no managed policies, no wildcards, each role limited to its action list.
     roles = of_type("AWS::IAM::Role")
+    unlisted = set(roles) - set(ALLOWED_ACTIONS) - {"ApiGatewayCloudWatchRole"}
+    if unlisted:
+        problems.append(f"roles without a least-privilege entry (README table + ALLOWED_ACTIONS): {sorted(unlisted)}")
     for name, allowed in ALLOWED_ACTIONS.items():
         role = roles.get(name)
         if role is None:
@@ -215,6 +292,10 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
             if not set(actions) <= allowed:
                 problems.append(f"{name}: actions outside its allowed list in {st.get('Sid')}: "
                                 f"{sorted(set(actions) - allowed)}")
+            for action in actions:
+                expected = WORKFLOW_RESOURCES.get((name, action))
+                if expected is not None and st.get("Resource") != expected:
+                    problems.append(f"{name}: {action} only on {expected}, found {st.get('Resource')}")
             if name == "ExecuteFunctionRole" and st.get("Resource") == {"Fn::GetAtt": ["AuditTable", "Arn"]}:
                 if set(actions) != {"dynamodb:PutItem"}:
                     problems.append(f"audit table must be append-only (PutItem), found {actions}")
@@ -431,6 +512,8 @@ def main() -> int:
     ap.add_argument("--template", default="template.yaml")
     ap.add_argument("--quiet", action="store_true", help="print nothing on success")
     ap.add_argument("--output", help="write the translated template (default parameters) as JSON here")
+    ap.add_argument("--asl-template", help="write a plain CloudFormation template holding the state machine "
+                                           "definitions (JSON) here, for cfn-lint's definition rule E3601")
     ap.add_argument(
         "--params",
         action="append",
@@ -456,6 +539,21 @@ def main() -> int:
             return 2
 
     failures = [f"source: {p}" for p in check_source(template)]
+    if args.asl_template and not failures:
+        # cfn-lint validates Definition objects of AWS::StepFunctions::StateMachine (not SAM's
+        # StateMachine, nor a DefinitionUri file): the same definitions, as that resource type.
+        asl: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}
+        for name, resource in inline_definitions(template)["Resources"].items():
+            if resource.get("Type") == "AWS::Serverless::StateMachine":
+                props = resource["Properties"]
+                asl["Resources"][name] = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/placeholder",
+                    "StateMachineType": props.get("Type", "STANDARD"),
+                    "Definition": props["Definition"],
+                    "DefinitionSubstitutions": {k: "1" for k in props.get("DefinitionSubstitutions", {})},
+                }}
+        with open(args.asl_template, "w", encoding="utf-8") as f:
+            json.dump(asl, f, indent=1)
     api_auth = template["Resources"].get("SandboxApi", {}).get("Properties", {}).get("Auth", {})
     key_required = api_auth.get("ApiKeyRequired") is True
     resources = 0
