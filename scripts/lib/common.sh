@@ -45,6 +45,13 @@ ensure_moto() {
   python3 -m pip install --quiet 'moto[server]' boto3 pyyaml
 }
 
+# cfn-lint and the SAM translator validate template.yaml in the tests.
+ensure_template_tools() {
+  python3 -c 'import cfnlint, samtranslator' 2>/dev/null && return 0
+  say "installing cfn-lint and aws-sam-translator"
+  python3 -m pip install --quiet cfn-lint aws-sam-translator
+}
+
 export JAVA_HOME="${JAVA_HOME_OVERRIDE:-$(find_jdk)}"
 export PATH="$JAVA_HOME/bin:$PATH"
 LOCAL_TARGET="$REPO_ROOT/functions/local/target"
