@@ -5,6 +5,10 @@ Usage (one execution per process):
 
     python3 -I -S -B sandbox_runner.py < job.json > result.json
 
+or as a warm fork server (``serve()``: JSON-lines jobs in, one forked supervisor per job, results out):
+
+    python3 -I -S -B sandbox_runner.py --serve
+
 The runner process is the *supervisor*: it never runs user code.  It forks a
 *child* that hardens itself (session, descriptors, namespaces, rlimits, uid,
 environment, work dir, seccomp, audit-hook guard) and only then compiles and
@@ -24,7 +28,7 @@ Protocol between child and supervisor
   runs, so its content cannot be forged: init's pid and the user process's
   wait status.
 
-Importable: ``run_job(job) -> dict`` and ``main()``; nothing happens at import.
+Importable: ``run_job(job) -> dict``, ``main()`` and ``serve()``; nothing happens at import.
 ``run_job`` sets process-wide state (child subreaper) and must not be called
 concurrently from several threads of one process (a warm fork server forks per
 job, which is fine).
@@ -39,7 +43,7 @@ import signal
 import sys
 import time
 
-__all__ = ["run_job", "main", "OUTCOMES", "ISOLATION_NAMES"]
+__all__ = ["run_job", "main", "serve", "OUTCOMES", "ISOLATION_NAMES"]
 
 OUTCOMES = ("ok", "runtime_error", "syntax_error", "timeout", "memory_limit",
             "output_limit", "resource_limit", "policy_violation", "system_error")
@@ -278,6 +282,9 @@ class _Execution:
         self.subreaper = False
         self.workdir = None
         self.killed = set()
+        # True once a sweep found no process of the execution left after the child ended: no member exists, and
+        # only a member could create one, so later sweeps would find nothing either.
+        self.clean = False
 
     # -- membership -------------------------------------------------------
     def members(self):
@@ -362,6 +369,7 @@ class _Execution:
         """SIGKILL every process of the execution until none is left; return count."""
         before = len(self.killed)
         deadline = _now() + KILL_DEADLINE_S
+        found = True
         for _round in range(KILL_ROUNDS_MAX):
             found = self.members()
             if found:
@@ -378,10 +386,12 @@ class _Execution:
             if not found or _now() > deadline:
                 break
             time.sleep(0.005)
+        if not found and self.child_status is not None:
+            self.clean = True
         return len(self.killed) - before
 
     def leftovers(self):
-        return self.members()
+        return [] if self.clean else self.members()
 
 
 # --------------------------------------------------------------------------
@@ -953,6 +963,10 @@ def _init_main(job, ctx, ns, ns_err, libc):
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1,
                     signal.SIGUSR2, signal.SIGQUIT):
             signal.signal(sig, signal.SIG_DFL)  # kernel then drops them for pid 1
+        try:
+            _prctl(libc, PR_SET_PDEATHSIG, signal.SIGKILL)  # the namespace goes with its parent
+        except OSError:
+            pass
         if "mount" in ns:
             if libc.mount(b"proc", b"/proc", b"proc",
                           ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), None) != 0:
@@ -1399,7 +1413,8 @@ def _run(ex, started):
 
     # ---- final sweep: nothing survives ----
     killed_after = state["killed_after"]
-    killed_after += ex.kill_all()
+    if not ex.clean:
+        killed_after += ex.kill_all()
     ex.reap(block_child=True)
     left = ex.leftovers()
     if left:
@@ -1520,6 +1535,19 @@ def _run(ex, started):
     return res
 
 
+def _pidfd_open(pid):
+    """A descriptor that turns readable when ``pid`` ends (Linux 5.3+, Python 3.9+), or None."""
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None or not pid:
+        return None
+    try:
+        fd = opener(pid)
+    except OSError:
+        return None
+    os.set_inheritable(fd, False)
+    return fd
+
+
 def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
     """Pump the pipes until the execution is over; kill on deadline/limits."""
     job = ex.job
@@ -1542,6 +1570,10 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
         os.close(stdin_w)
         stdin_w = None
     open_reads = set(names)
+    # Wake up the moment the child ends (a pidfd turns readable), instead of polling for it.
+    child_fd = _pidfd_open(ex.child_pid)
+    if child_fd is not None:
+        sel.register(child_fd, selectors.EVENT_READ)
     next_sample = _now() + SAMPLE_INTERVAL_S
     drain_until = None
     report_seen = 0
@@ -1569,6 +1601,10 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
             child_done = ex.child_status is not None
             if st["stop"] is None and not child_done and now >= deadline:
                 stop("timeout")
+            if child_done and child_fd is not None:
+                sel.unregister(child_fd)
+                os.close(child_fd)
+                child_fd = None
             if child_done and drain_until is None:
                 # The child ended: whatever is still running is a leftover.
                 if st["stop"] is None:
@@ -1582,11 +1618,19 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
             if st["stop"] is not None and not child_done:
                 ex.kill_all()
                 ex.reap()
-            timeout = 0.02 if drain_until is None else 0.05
-            if drain_until is None:
+            if drain_until is not None:
+                timeout = 0.05
+            else:
+                # with a pidfd the child's end wakes the select; without one, poll for it
+                timeout = SAMPLE_INTERVAL_S if child_fd is not None else 0.02
+                if st["stop"] is None:
+                    timeout = min(timeout, max(0.0, next_sample - _now()))
                 timeout = max(0.0, min(timeout, deadline - _now()))
             for key, _mask in sel.select(timeout):
                 fd = key.fd
+                if fd == child_fd:
+                    ex.reap()
+                    continue
                 if fd == stdin_w:
                     try:
                         n = os.write(stdin_w, stdin_data[stdin_off:stdin_off + 65536])
@@ -1661,6 +1705,12 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
                     stop("fork_limit")
     finally:
         close_stdin()
+        if child_fd is not None:
+            try:
+                sel.unregister(child_fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(child_fd)
         for fd in list(open_reads):
             try:
                 sel.unregister(fd)
@@ -1689,6 +1739,174 @@ def _read_job_bytes():
     return sys.stdin.buffer.read()
 
 
+# --------------------------------------------------------------------------
+# warm fork server
+# --------------------------------------------------------------------------
+
+# What the supervisor and the hardened child import, loaded once in the server so that a forked child does not pay
+# for it. Standard library only; nothing here holds state of an execution (random reseeds itself after a fork).
+_PRELOAD = ("math", "random", "json", "re", "collections", "datetime", "itertools", "functools", "string",
+            "_posixsubprocess", "atexit", "io", "linecache", "traceback", "resource", "fcntl", "tempfile",
+            "shutil", "stat", "sysconfig", "selectors", "ctypes")
+SERVE_LINE_MAX = 32 * MIB      # one job line: code and stdin, JSON-escaped
+SERVE_ID_MAX = 128
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _serve_line(obj):
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def _supervisor_main(job_id, job, result_w, keep):
+    """A forked supervisor of the server: runs one job exactly as a fresh runner process would. Never returns."""
+    try:
+        for fd in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)  # nothing in here may write on the server's answer channel
+        os.close(null)
+        try:
+            _prctl(_libc(), PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the server
+        except OSError:
+            pass
+        result = run_job(job)
+        _write_all(result_w, _serve_line({"id": job_id, "t": "result", "result": result}))
+    except BaseException:  # noqa: BLE001
+        pass
+    os._exit(0)
+
+
+def serve(in_fd=0, out_fd=1):
+    """Warm fork server: reads jobs as JSON lines ``{"id": ..., "job": {...}}`` on ``in_fd`` and forks one fresh
+    supervisor per job, which runs ``run_job(job)`` exactly as a runner process of its own would (every restriction
+    is applied in the supervisor's child before user code). Answers ``{"id": ..., "t": "result", "result": {...}}``
+    or ``{"id": ..., "t": "error", "detail": ...}`` on ``out_fd``, one line per job, in completion order; jobs run
+    concurrently. The server never runs user code, keeps no state of an execution, and starts with an empty
+    environment; its first line is ``{"t": "ready", ...}``. It ends when ``in_fd`` closes and its jobs are done."""
+    os.environ.clear()
+    for name in _PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    libc = _libc()
+    non_dumpable = False
+    if os.geteuid() != 0:
+        # Same uid as the code it serves: keep its /proc entries and ptrace closed to that code.
+        try:
+            _prctl(libc, PR_SET_DUMPABLE, 0)
+            non_dumpable = True
+        except OSError:
+            pass
+    _write_all(out_fd, _serve_line({"t": "ready", "pid": os.getpid(), "root": os.geteuid() == 0,
+                                    "nonDumpable": non_dumpable}))
+    sel = selectors.DefaultSelector()
+    sel.register(in_fd, selectors.EVENT_READ)
+    pending = bytearray()
+    reading = True
+    jobs = {}   # result read fd -> [job id, supervisor pid, bytes received]
+
+    def answer(obj):
+        _write_all(out_fd, _serve_line(obj))
+
+    def start(line):
+        try:
+            doc = json.loads(line.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            answer({"id": None, "t": "error", "detail": _cap("invalid job line: %s" % e, 300)})
+            return
+        job_id = doc.get("id") if isinstance(doc, dict) else None
+        if not isinstance(job_id, str) or not job_id or len(job_id) > SERVE_ID_MAX:
+            answer({"id": None, "t": "error", "detail": "job line without a valid id"})
+            return
+        if not isinstance(doc.get("job"), dict):
+            answer({"id": job_id, "t": "error", "detail": "job line without a job object"})
+            return
+        result_r, result_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            os.close(result_r)
+            os.close(result_w)
+            answer({"id": job_id, "t": "error", "detail": _cap("cannot fork a supervisor: %s" % e, 300)})
+            return
+        if pid == 0:
+            sel.close()
+            _supervisor_main(job_id, doc["job"], result_w, [in_fd, out_fd, result_r] + list(jobs))
+        os.close(result_w)
+        os.set_blocking(result_r, False)
+        jobs[result_r] = [job_id, pid, bytearray()]
+        sel.register(result_r, selectors.EVENT_READ)
+
+    def reap():
+        while True:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            if pid == 0:
+                return
+
+    while reading or jobs:
+        for key, _mask in sel.select(1.0 if jobs else None):
+            fd = key.fd
+            if fd == in_fd:
+                try:
+                    data = os.read(in_fd, 1 << 20)
+                except InterruptedError:
+                    continue
+                if not data:
+                    sel.unregister(in_fd)
+                    reading = False
+                    continue
+                pending += data
+                while True:
+                    cut = pending.find(b"\n")
+                    if cut < 0:
+                        break
+                    line = bytes(pending[:cut])
+                    del pending[:cut + 1]
+                    if line.strip():
+                        start(line)
+                if len(pending) > SERVE_LINE_MAX:
+                    answer({"id": None, "t": "error", "detail": "job line too long"})
+                    return 2
+                continue
+            entry = jobs[fd]
+            try:
+                data = os.read(fd, 1 << 20)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                data = b""
+            if data:
+                entry[2] += data
+                continue
+            sel.unregister(fd)
+            os.close(fd)
+            del jobs[fd]
+            raw = bytes(entry[2])
+            if raw.endswith(b"\n") and raw.count(b"\n") == 1:
+                _write_all(out_fd, raw)
+            else:
+                answer({"id": entry[0], "t": "error", "detail": "the supervisor ended without a result"})
+        reap()
+    reap()
+    return 0
+
+
 def main():
     started = _now()
     try:
@@ -1711,4 +1929,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())

@@ -541,5 +541,107 @@ class PureTests(unittest.TestCase):
                 self.assertRaises(sr.JobError, sr.validate_job, bad)
 
 
+class ServeTests(unittest.TestCase):
+    """The warm fork server: one forked supervisor per job, answers tagged with the job id."""
+
+    def setUp(self):
+        self.proc = subprocess.Popen(
+            [PYTHON, "-I", "-S", "-B", "-c", "import sys; sys.path.insert(0, %r); import sandbox_runner; "
+             "sys.exit(sandbox_runner.serve())" % os.path.dirname(_runner_readable_by_anyone())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={"CANARY_SECRET": CANARY})
+        self.ready = json.loads(self.proc.stdout.readline())
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+    def send(self, job_id, code, **fields):
+        job = {"code": code, "workRoot": tempfile.gettempdir(), "timeoutSeconds": 10, "uidCount": 64}
+        job.update(fields)
+        self.proc.stdin.write((json.dumps({"id": job_id, "job": job}) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def answer(self):
+        return json.loads(self.proc.stdout.readline())
+
+    def test_ready_then_results_tagged_with_ids(self):
+        self.assertEqual(self.ready["t"], "ready")
+        for mode, disable in MODES:
+            self.send("job-" + mode, "print(6 * 7)", disable=disable)
+            a = self.answer()
+            self.assertEqual((a["id"], a["t"]), ("job-" + mode, "result"))
+            self.assertEqual(a["result"]["outcome"], "ok")
+            self.assertEqual(a["result"]["stdout"], "42\n")
+            self.assertIn("runtime-guard", a["result"]["isolation"])
+            if IS_ROOT and mode == "full":
+                self.assertIn("dedicated-uid", a["result"]["isolation"])
+                self.assertIn("seccomp", a["result"]["isolation"])
+
+    def test_nothing_from_the_server_reaches_the_code(self):
+        self.send("env", "import os; print(sorted(os.environ)); print(open('/proc/self/environ').read())",
+                  policy="permissive")
+        out = self.answer()["result"]["stdout"]
+        self.assertNotIn(CANARY, out)
+        self.assertNotIn("CANARY_SECRET", out)
+
+    def test_each_job_gets_fresh_random_state_and_work_directory(self):
+        code = "import random, os; print(random.random(), os.getcwd(), os.listdir('.'));" \
+               "open('left-behind', 'w').write('x')"
+        self.send("a", code)
+        first = self.answer()["result"]["stdout"]
+        self.send("b", code)
+        second = self.answer()["result"]["stdout"]
+        self.assertNotEqual(first.split()[0], second.split()[0])
+        self.assertNotEqual(first.split()[1], second.split()[1])
+        self.assertIn("[]", second)
+
+    def test_jobs_run_concurrently(self):
+        started = time.monotonic()
+        for i in range(3):
+            self.send("c%d" % i, "import time; time.sleep(1.5); print(%d)" % i)
+        seen = {}
+        for _ in range(3):
+            a = self.answer()
+            seen[a["id"]] = a["result"]["stdout"]
+        self.assertEqual(seen, {"c0": "0\n", "c1": "1\n", "c2": "2\n"})
+        self.assertLess(time.monotonic() - started, 4.0)  # one after another would take at least 4.5 s
+
+    def test_garbage_lines_are_answered_and_the_server_goes_on(self):
+        self.proc.stdin.write(b"not json\n{\"job\": {}}\n")
+        self.proc.stdin.flush()
+        first, second = self.answer(), self.answer()
+        self.assertEqual((first["id"], first["t"]), (None, "error"))
+        self.assertEqual((second["id"], second["t"]), (None, "error"))
+        self.send("after", "print('still here')")
+        self.assertEqual(self.answer()["result"]["stdout"], "still here\n")
+
+    def test_code_cannot_reach_the_server(self):
+        code = ("import os\n"
+                "ppid = os.getppid()\n"
+                "for pid in range(1, 100000):\n"
+                "    try:\n"
+                "        os.kill(pid, 9)\n"
+                "    except Exception:\n"
+                "        pass\n"
+                "print('done')")
+        for mode, disable in MODES:
+            if mode == "bare" and IS_ROOT:
+                continue  # root without a uid drop may signal anything; documented
+            self.send("k-" + mode, code, policy="permissive", disable=disable)
+            self.answer()
+            self.send("alive-" + mode, "print('alive')")
+            self.assertEqual(self.answer()["result"]["stdout"], "alive\n")
+        self.assertIsNone(self.proc.poll())
+
+    def test_ends_when_its_input_closes(self):
+        self.send("last", "import time; time.sleep(0.3); print('last')")
+        self.proc.stdin.close()
+        self.assertEqual(self.answer()["result"]["stdout"], "last\n")
+        self.assertEqual(self.proc.wait(10), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

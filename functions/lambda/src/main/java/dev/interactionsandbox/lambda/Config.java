@@ -5,6 +5,7 @@ import dev.interactionsandbox.core.model.Limits;
 import dev.interactionsandbox.core.model.Policy;
 import dev.interactionsandbox.core.port.OperationalLog;
 import dev.interactionsandbox.core.service.ServiceLimits;
+import dev.interactionsandbox.python.SubprocessExecutor;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,12 +36,15 @@ import java.util.stream.Collectors;
  *                          {@code docker} (local engine; only in the local invoker, never in the Lambda image) or
  *                          {@code none}
  * @param fargate the runner task settings when the launcher is {@code fargate}
+ * @param subprocessWorker how the subprocess path starts an execution's supervisor ({@code SANDBOX_SUBPROCESS_WORKER}):
+ *                         {@code warm} (default: forked by a warm fork server, where the host allows it, else
+ *                         spawned) or {@code spawn} (a runner process per execution)
  */
 public record Config(String executionsTable, String auditTable, Duration resultRetention, ServiceLimits limits,
                      Path python, Optional<Path> runnerDirectory, Path workRoot, Set<String> disabledLayers,
                      int uidBase, int uidCount, Duration analysisTimeout, OperationalLog.Level logLevel,
                      Optional<String> executorFunction, String containerLauncher,
-                     Optional<FargateSettings> fargate) {
+                     Optional<FargateSettings> fargate, SubprocessExecutor.Worker subprocessWorker) {
 
     public static final Set<String> LAUNCHERS = Set.of("fargate", "docker", "none");
 
@@ -79,7 +83,17 @@ public record Config(String executionsTable, String auditTable, Duration resultR
                 Duration.ofMillis(integer(env, "SANDBOX_ANALYSIS_TIMEOUT_MS", 3000)),
                 OperationalLog.Level.valueOf(env.getOrDefault("SANDBOX_LOG_LEVEL", "INFO").toUpperCase(Locale.ROOT)),
                 Optional.ofNullable(env.get("SANDBOX_EXECUTOR_FUNCTION")).filter(s -> !s.isBlank()),
-                launcher(env), fargate(env));
+                launcher(env), fargate(env), worker(env));
+    }
+
+    private static SubprocessExecutor.Worker worker(Map<String, String> env) {
+        String value = env.getOrDefault("SANDBOX_SUBPROCESS_WORKER", "warm").strip();
+        return switch (value) {
+            case "warm", "" -> SubprocessExecutor.Worker.WARM;
+            case "spawn" -> SubprocessExecutor.Worker.SPAWN;
+            default -> throw new IllegalArgumentException("SANDBOX_SUBPROCESS_WORKER must be warm or spawn, got "
+                    + value);
+        };
     }
 
     private static String launcher(Map<String, String> env) {

@@ -103,8 +103,11 @@ public final class SandboxRuntime implements AutoCloseable {
             resources.add(lambda);
             return new LambdaInvokeExecutor(lambda, config.executorFunction().get(), json);
         }
-        return new SubprocessExecutor(new SubprocessSettings(config.python(), config.workRoot(),
-                config.disabledLayers(), config.uidBase(), config.uidCount(), Duration.ofSeconds(10)), programs);
+        SubprocessExecutor executor = new SubprocessExecutor(new SubprocessSettings(config.python(),
+                config.workRoot(), config.disabledLayers(), config.uidBase(), config.uidCount(),
+                Duration.ofSeconds(10)), programs, config.subprocessWorker());
+        resources.add(executor);
+        return executor;
     }
 
     public Config config() {

@@ -50,6 +50,7 @@ public final class SingleUseExecutorRuntime {
         SubprocessExecutor executor;
         try {
             Config config = Config.fromEnvironment(env);
+            // One execution per environment: a warm fork server would buy nothing here, so a runner is spawned.
             executor = new SubprocessExecutor(new SubprocessSettings(config.python(), config.workRoot(),
                     config.disabledLayers(), config.uidBase(), config.uidCount(), Duration.ofSeconds(10)),
                     RunnerDirectory.resolve(config.runnerDirectory(), Optional.of(config.python())));

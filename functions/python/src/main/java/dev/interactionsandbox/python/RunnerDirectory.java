@@ -58,6 +58,13 @@ public final class RunnerDirectory {
                 "import sys; sys.path.insert(0, '" + dir + "'); import sandbox_runner; sys.exit(sandbox_runner.main())");
     }
 
+    /** The command that starts the runner as a warm fork server ({@code sandbox_runner.serve()}). */
+    public List<String> serverCommand(Path python) {
+        String dir = directory.toString().replace("\\", "\\\\").replace("'", "\\'");
+        return List.of(python.toString(), "-I", "-S", "-B", "-c",
+                "import sys; sys.path.insert(0, '" + dir + "'); import sandbox_runner; sys.exit(sandbox_runner.serve())");
+    }
+
     private void precompile(Path python) {
         try {
             Process compile = new ProcessBuilder(python.toString(), "-I", "-S", "-m", "compileall", "-q",

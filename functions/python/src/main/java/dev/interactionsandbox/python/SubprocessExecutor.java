@@ -21,21 +21,60 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The subprocess path: one fresh runner process per execution ({@code sandbox_runner.py}, a supervisor that forks
- * the restricted child). The runner answers on its own stdout, which user code never holds; the JVM kills the
- * runner's whole tree if it overruns the deadline.
+ * The subprocess path. Each execution gets a fresh supervisor ({@code sandbox_runner.py}) that forks the restricted
+ * child; the supervisor is either forked by the warm fork server ({@link WarmRunner}, the default where the host
+ * keeps that server out of the code's reach) or a runner process spawned for this execution alone (the fallback,
+ * and {@code spawn}). The runner answers on a channel user code never holds; the JVM kills the runner's whole tree
+ * if it overruns the deadline.
  */
-public final class SubprocessExecutor implements Executor {
+public final class SubprocessExecutor implements Executor, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DIAGNOSTICS_CAP = 8 * 1024;
+
+    /** How the supervisor of an execution is started. */
+    public enum Worker {
+        /** forked by a warm fork server started once (falls back to {@code SPAWN} where it cannot be used) */
+        WARM,
+        /** a runner process spawned per execution */
+        SPAWN
+    }
 
     private final SubprocessSettings settings;
     private final RunnerDirectory programs;
     private final RunnerProtocol protocol = new RunnerProtocol(JSON);
+    private final WarmRunner warm;
 
+    /** Spawns a runner process per execution. */
     public SubprocessExecutor(SubprocessSettings settings, RunnerDirectory programs) {
+        this(settings, programs, Worker.SPAWN);
+    }
+
+    /** With {@link Worker#WARM}, starts the warm fork server now, in the background, before any user code. */
+    public SubprocessExecutor(SubprocessSettings settings, RunnerDirectory programs, Worker worker) {
         this.settings = settings;
         this.programs = programs;
+        this.warm = worker == Worker.WARM && Files.isExecutable(settings.python())
+                ? new WarmRunner(settings, programs, JSON) : null;
+        if (warm != null) {
+            warm.prestart();
+        }
+    }
+
+    /** Which worker the next execution would use (the warm one turns to spawn where the host does not allow it). */
+    public Worker worker() {
+        return warm != null && warm.usable() ? Worker.WARM : Worker.SPAWN;
+    }
+
+    /** The process id of the warm fork server, when one runs. */
+    public java.util.OptionalLong warmRunnerPid() {
+        return warm == null ? java.util.OptionalLong.empty() : warm.pid();
+    }
+
+    @Override
+    public void close() {
+        if (warm != null) {
+            warm.close();
+        }
     }
 
     @Override
@@ -51,6 +90,24 @@ public final class SubprocessExecutor implements Executor {
 
     @Override
     public RunReport run(ExecutionJob job) {
+        if (warm != null && warm.usable()) {
+            long started = System.nanoTime();
+            long deadlineMs = job.limits().timeoutSeconds() * 1000L + settings.grace().toMillis();
+            try {
+                return protocol.readReport(warm.run(protocol.writeRunnerJob(job, settings), deadlineMs));
+            } catch (WarmRunner.WorkerFailedException e) {
+                return RunReport.systemError(e.getMessage(), List.of(), elapsedMs(started));
+            } catch (WarmRunner.WorkerException e) {
+                // The job never reached a warm runner: nothing ran, so a runner of its own may run it.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ExecutorFailureException("interrupted while running", e);
+            }
+        }
+        return spawn(job);
+    }
+
+    private RunReport spawn(ExecutionJob job) {
         long started = System.nanoTime();
         Process runner = start();
         try {
