@@ -5,6 +5,7 @@ import dev.interactionsandbox.aws.DynamoDbAuditLog;
 import dev.interactionsandbox.aws.DynamoDbExecutionStore;
 import dev.interactionsandbox.core.port.Executor;
 import dev.interactionsandbox.core.port.OperationalLog;
+import dev.interactionsandbox.core.service.Durability;
 import dev.interactionsandbox.core.service.InteractionSandbox;
 import dev.interactionsandbox.core.service.PathSelector;
 import dev.interactionsandbox.python.PythonCodeSanitizer;
@@ -87,7 +88,8 @@ public final class SandboxRuntime implements AutoCloseable {
                         new DynamoDbExecutionStore(dynamo, config.executionsTable(), config.resultRetention()),
                         new EmbeddedMetrics(json, System.err, clock)),
                 new DynamoDbAuditLog(dynamo, config.auditTable(), config.resultRetention()),
-                new PathSelector(subprocess, container), log, clock, () -> UUID.randomUUID().toString());
+                new PathSelector(subprocess, container), log, clock, () -> UUID.randomUUID().toString(),
+                Durability.standard(config.limits().maxTimeoutSeconds()));
         return new SandboxRuntime(config, json, log, service, resources);
     }
 

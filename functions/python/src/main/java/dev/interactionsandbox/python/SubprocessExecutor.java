@@ -90,6 +90,12 @@ public final class SubprocessExecutor implements Executor, AutoCloseable {
 
     @Override
     public RunReport run(ExecutionJob job) {
+        try (ExecutionWorkRoot root = ExecutionWorkRoot.create(settings.workRoot(), job.executionId())) {
+            return run(job, settings.withWorkRoot(root.path()));
+        }
+    }
+
+    private RunReport run(ExecutionJob job, SubprocessSettings settings) {
         if (warm != null && warm.usable()) {
             long started = System.nanoTime();
             long deadlineMs = job.limits().timeoutSeconds() * 1000L + settings.grace().toMillis();
@@ -104,10 +110,10 @@ public final class SubprocessExecutor implements Executor, AutoCloseable {
                 throw new ExecutorFailureException("interrupted while running", e);
             }
         }
-        return spawn(job);
+        return spawn(job, settings);
     }
 
-    private RunReport spawn(ExecutionJob job) {
+    private RunReport spawn(ExecutionJob job, SubprocessSettings settings) {
         long started = System.nanoTime();
         Process runner = start();
         try {

@@ -19,4 +19,8 @@ public record SubprocessSettings(Path python, Path workRoot, Set<String> disable
     public SubprocessSettings {
         disabledLayers = Set.copyOf(disabledLayers);
     }
+
+    public SubprocessSettings withWorkRoot(Path value) {
+        return new SubprocessSettings(python, value, disabledLayers, uidBase, uidCount, grace);
+    }
 }

@@ -1,6 +1,8 @@
 package dev.interactionsandbox.core.service;
 
 import dev.interactionsandbox.core.error.ExecutorUnavailableException;
+import dev.interactionsandbox.core.error.ResultNotStoredException;
+import dev.interactionsandbox.core.error.StoreException;
 import dev.interactionsandbox.core.error.ExecutorFailureException;
 import dev.interactionsandbox.core.model.AuditEventType;
 import dev.interactionsandbox.core.model.CallerContext;
@@ -45,9 +47,10 @@ public final class InteractionSandbox {
     private final OperationalLog log;
     private final Clock clock;
     private final Supplier<String> executionIds;
+    private final Durability durability;
 
     public InteractionSandbox(CodeSanitizer sanitizer, ExecutionStore store, AuditLog audit, PathSelector paths,
-                              OperationalLog log, Clock clock, Supplier<String> executionIds) {
+                              OperationalLog log, Clock clock, Supplier<String> executionIds, Durability durability) {
         this.sanitizer = sanitizer;
         this.store = store;
         this.audit = audit;
@@ -55,6 +58,7 @@ public final class InteractionSandbox {
         this.log = log;
         this.clock = clock;
         this.executionIds = executionIds;
+        this.durability = durability;
     }
 
     /** Runs one request to completion and returns its stored result. */
@@ -127,11 +131,14 @@ public final class InteractionSandbox {
      */
     public Optional<ExecutionResult> find(String executionId) {
         Optional<ExecutionResult> stored = store.find(executionId);
-        if (stored.isEmpty() || stored.get().status().isFinal() || stored.get().detached() == null) {
+        if (stored.isEmpty() || stored.get().status().isFinal()) {
             return stored;
         }
         ExecutionResult running = stored.get();
         DetachedRun run = running.detached();
+        if (run == null) {
+            return abandoned(running) ? Optional.of(markLost(running)) : stored;
+        }
         Executor executor = paths.executorFor(running.mode()).orElse(null);
         if (executor == null) {
             return stored;
@@ -157,12 +164,59 @@ public final class InteractionSandbox {
         return stored;
     }
 
+    /** A run in this process whose handler never stored its end: it died, or the store was down too long. */
+    private boolean abandoned(ExecutionResult running) {
+        return running.createdAt() != null
+                && clock.instant().isAfter(running.createdAt().plus(durability.abandonedAfter()));
+    }
+
+    private ExecutionResult markLost(ExecutionResult running) {
+        long ms = Duration.between(running.createdAt(), clock.instant()).toMillis();
+        return finish(AuditTrail.forCompletion(audit, clock, running), running, RunReport.systemError(
+                "the result of this execution was lost: it was not stored when the execution ended (the store was "
+                        + "unavailable or the handler stopped)", List.of(), ms));
+    }
+
     private RunProgress launch(Executor executor, ExecutionJob job, String id) {
         long started = System.nanoTime();
         try {
             return executor.launch(job);
         } catch (ExecutorUnavailableException | ExecutorFailureException e) {
             return platformFailure(id, e, Duration.ofNanos(System.nanoTime() - started).toMillis());
+        }
+    }
+
+    /**
+     * Stores a final result, retrying retryable store failures with backoff within the write budget: the code has
+     * run, so giving up loses its result. Past the budget the caller gets {@link ResultNotStoredException}.
+     */
+    private void storeFinal(ExecutionResult result) {
+        long deadline = System.nanoTime() + durability.resultWriteBudget().toNanos();
+        long pauseMs = 100;
+        while (true) {
+            try {
+                store.update(result);
+                return;
+            } catch (StoreException e) {
+                if (!e.retryable() || System.nanoTime() + pauseMs * 1_000_000 > deadline) {
+                    log.error(result.executionId(), "result not stored", fields("reason", e.getMessage()));
+                    throw new ResultNotStoredException("the execution ran but its result could not be stored: "
+                            + e.getMessage(), e);
+                }
+                log.warn(result.executionId(), "storing the result failed; retrying", fields("reason",
+                        e.getMessage(), "retryInMs", pauseMs));
+                sleep(pauseMs);
+                pauseMs = Math.min(pauseMs * 2, 5_000);
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ResultNotStoredException("interrupted while storing a result", e);
         }
     }
 
@@ -195,7 +249,7 @@ public final class InteractionSandbox {
                 run.outcome(), run.stdout(), run.stderr(), run.exitCode(), run.exception(), running.mode(),
                 run.isolation(), run.durationMs(), running.findings(), running.fallbackReason(), run.detail(),
                 running.tag(), running.createdAt(), running.detached());
-        store.update(result);
+        storeFinal(result);
         boolean platformFailed = run.outcome() == Outcome.SYSTEM_ERROR;
         trail.record(platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED, e -> e.mode(running.mode())
                 .isolation(run.isolation()).outcome(run.outcome()).durationMs(run.durationMs())

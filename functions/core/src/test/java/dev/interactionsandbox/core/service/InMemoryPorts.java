@@ -31,6 +31,7 @@ final class InMemoryPorts {
         final Map<String, ExecutionResult> items = new ConcurrentHashMap<>();
         final List<ExecutionResult> writes = new ArrayList<>();
         boolean failing;
+        int failNextUpdates;
 
         @Override
         public void create(ExecutionResult running) {
@@ -42,6 +43,10 @@ final class InMemoryPorts {
         @Override
         public void update(ExecutionResult result) {
             fail();
+            if (failNextUpdates > 0) {
+                failNextUpdates--;
+                throw new StoreException("store throttled", null, true);
+            }
             writes.add(result);
             items.compute(result.executionId(), (id, old) -> old != null && old.status().isFinal() ? old : result);
         }

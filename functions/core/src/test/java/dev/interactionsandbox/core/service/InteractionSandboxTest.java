@@ -2,6 +2,7 @@ package dev.interactionsandbox.core.service;
 
 import dev.interactionsandbox.core.error.ExecutorFailureException;
 import dev.interactionsandbox.core.error.ExecutorUnavailableException;
+import dev.interactionsandbox.core.error.ResultNotStoredException;
 import dev.interactionsandbox.core.error.StoreException;
 import dev.interactionsandbox.core.model.AuditEventType;
 import dev.interactionsandbox.core.model.AuditRecord;
@@ -25,6 +26,7 @@ import dev.interactionsandbox.core.port.Executor;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -52,7 +54,7 @@ class InteractionSandboxTest {
 
     private InteractionSandbox sandbox(Optional<Executor> container) {
         return new InteractionSandbox(sanitizer, store, audit, new PathSelector(subprocess, container), log, clock,
-                () -> ID);
+                () -> ID, new Durability(Duration.ofSeconds(1), Duration.ofMinutes(10)));
     }
 
     /** A clock the test moves. */
@@ -263,6 +265,37 @@ class InteractionSandboxTest {
         assertEquals(Outcome.SYSTEM_ERROR, result.outcome());
         assertEquals(ExecutionMode.CONTAINER, result.mode());
         assertTrue(subprocess.jobs.isEmpty());
+    }
+
+    @Test
+    void theFinalWriteIsRetriedThroughAShortOutage() {
+        store.failNextUpdates = 2;
+
+        ExecutionResult result = sandbox(Optional.empty()).execute(request(ExecutionMode.SUBPROCESS), CALLER);
+
+        assertEquals(ExecutionStatus.SUCCEEDED, store.find(ID).orElseThrow().status());
+        assertEquals(Outcome.OK, result.outcome());
+    }
+
+    @Test
+    void aResultThatCannotBeStoredIsNotRetriableAndIsMarkedLostLater() {
+        InteractionSandbox sandbox = sandbox(Optional.empty());
+        store.failNextUpdates = 1_000;
+
+        ResultNotStoredException failure = assertThrows(ResultNotStoredException.class,
+                () -> sandbox.execute(request(ExecutionMode.SUBPROCESS), CALLER));
+        assertFalse(failure.retryable(), "retrying would run the code again");
+        assertEquals(ExecutionStatus.RUNNING, store.find(ID).orElseThrow().status());
+
+        store.failNextUpdates = 0;
+        clock.now = clock.now.plus(Duration.ofMinutes(5));
+        assertEquals(ExecutionStatus.RUNNING, sandbox.find(ID).orElseThrow().status(), "not abandoned yet");
+        clock.now = clock.now.plus(Duration.ofMinutes(6));
+        ExecutionResult lost = sandbox.find(ID).orElseThrow();
+
+        assertEquals(Outcome.SYSTEM_ERROR, lost.outcome());
+        assertTrue(lost.detail().contains("lost"), lost.detail());
+        assertEquals(AuditEventType.FAILED, audit.events().get(audit.events().size() - 1));
     }
 
     @Test
