@@ -49,10 +49,14 @@ public final class SubprocessExecutor implements Executor, AutoCloseable {
         this(settings, programs, Worker.SPAWN);
     }
 
-    /** With {@link Worker#WARM}, starts the warm fork server now, in the background, before any user code. */
+    /**
+     * Removes what executions of dead JVMs left in the work root, and with {@link Worker#WARM} starts the warm
+     * fork server now, in the background, before any user code.
+     */
     public SubprocessExecutor(SubprocessSettings settings, RunnerDirectory programs, Worker worker) {
         this.settings = settings;
         this.programs = programs;
+        ExecutionWorkRoot.sweep(settings.workRoot());
         this.warm = worker == Worker.WARM && Files.isExecutable(settings.python())
                 ? new WarmRunner(settings, programs, JSON) : null;
         if (warm != null) {
