@@ -122,7 +122,9 @@ ALLOWED_ACTIONS = {
         # container path
         "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "iam:PassRole", "logs:GetLogEvents",
     },
-    "SubprocessExecutorRole": {"logs:CreateLogStream", "logs:PutLogEvents"},
+    "SubprocessExecutorRole": {"logs:CreateLogStream", "logs:PutLogEvents", "ec2:CreateNetworkInterface",
+                               "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                               "ec2:UnassignPrivateIpAddresses", "ec2:DescribeNetworkInterfaces"},
     "ExecuteStateMachineRole": {"lambda:InvokeFunction", *LOG_DELIVERY},
     "FanOutStateMachineRole": {
         "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
@@ -136,6 +138,7 @@ ALLOWED_ACTIONS = {
 # Actions without resource-level permissions: the only ones allowed on Resource "*", alone in their statement.
 RESOURCELESS_ACTIONS = {
     "RunnerExecutionRole": {"ecr:GetAuthorizationToken"},
+    "SubprocessExecutorRole": {"ec2:DescribeNetworkInterfaces"},
     "ExecuteStateMachineRole": LOG_DELIVERY,
     "FanOutStateMachineRole": LOG_DELIVERY,
 }
@@ -300,6 +303,28 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
                 if set(actions) != {"dynamodb:PutItem"}:
                     problems.append(f"audit table must be append-only (PutItem), found {actions}")
     problems.extend(check_container_path(cfn, roles))
+    problems.extend(check_executor_network(cfn))
+    return problems
+
+
+def check_executor_network(cfn: dict[str, Any]) -> list[str]:
+    """The function that runs untrusted code sits in the private subnets behind a group without egress."""
+    problems = []
+    resources = cfn.get("Resources", {})
+    vpc = resources.get("SubprocessExecutorFunction", {}).get("Properties", {}).get("VpcConfig")
+    expected_group = {"Fn::GetAtt": ["SubprocessExecutorSecurityGroup", "GroupId"]}
+    if not vpc:
+        return ["SubprocessExecutorFunction must have a VpcConfig (no network for untrusted code)"]
+    if vpc.get("SecurityGroupIds") != [expected_group]:
+        problems.append("SubprocessExecutorFunction: only SubprocessExecutorSecurityGroup")
+    if vpc.get("SubnetIds") != [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]:
+        problems.append("SubprocessExecutorFunction: the two private subnets only")
+    group = resources.get("SubprocessExecutorSecurityGroup", {}).get("Properties", {})
+    if group.get("SecurityGroupIngress"):
+        problems.append("SubprocessExecutorSecurityGroup must have no ingress")
+    egress = group.get("SecurityGroupEgress", [])
+    if [rule.get("CidrIp") for rule in egress] != ["127.0.0.1/32"]:
+        problems.append("SubprocessExecutorSecurityGroup: only the inert 127.0.0.1/32 egress rule")
     return problems
 
 

@@ -217,12 +217,26 @@ class IsolationTest {
     void daemonsDoNotSurviveTheExecution(Host host) throws Exception {
         String marker = "daemon-marker-" + UUID.randomUUID();
         String code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-                + "        os.execv('/bin/sleep', ['/bin/sleep', '300', '" + marker + "'])\n    os._exit(0)\n"
-                + "time.sleep(0.3)\nprint('parent done')";
+                + "        os.execv('/usr/bin/python3', ['python3', '-c', 'import time\\nwhile True: time.sleep(0.1)', '"
+                + marker + "'])\n    os._exit(0)\n"
+                + "time.sleep(1.5)\nprint('parent done')";
+        java.util.concurrent.atomic.AtomicBoolean seenAlive = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = Thread.startVirtualThread(() -> {
+            while (!seenAlive.get()) {
+                seenAlive.set(countWithMarker(marker) > 0);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
 
         JsonNode result = attack(host, code);
+        watcher.interrupt();
 
         assertEquals("parent done\n", result.path("stdout").asText(), result.toString());
+        assertTrue(seenAlive.get(), "the daemon never ran: the test would prove nothing");
         assertEquals(0, processesWithMarker(marker), "a daemon of the execution survived it");
     }
 
@@ -268,10 +282,30 @@ class IsolationTest {
         long deadline = System.currentTimeMillis() + 2000;
         long count;
         do {
-            count = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false))
-                    .count();
+            count = countWithMarker(marker);
         } while (count > 0 && System.currentTimeMillis() < deadline);
         return count;
+    }
+
+    /** Processes whose command line carries the marker, read from /proc (any uid, any container). */
+    private static long countWithMarker(String marker) {
+        byte[] needle = marker.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long found = 0;
+        try (var entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path entry : entries) {
+                try {
+                    byte[] cmdline = Files.readAllBytes(entry.resolve("cmdline"));
+                    if (new String(cmdline, java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .contains(new String(needle, java.nio.charset.StandardCharsets.ISO_8859_1))) {
+                        found++;
+                    }
+                } catch (IOException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return found;
     }
 }
