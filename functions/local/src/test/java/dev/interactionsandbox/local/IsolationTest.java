@@ -1,6 +1,7 @@
 package dev.interactionsandbox.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.interactionsandbox.local.adversarial.HostCanaries;
 import dev.interactionsandbox.lambda.Invocations;
 import dev.interactionsandbox.lambda.LocalStack;
 import dev.interactionsandbox.lambda.SandboxRuntime;
@@ -13,18 +14,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,8 +41,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(LocalStack.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IsolationTest {
-    static final String CREDENTIAL_CANARY = "canary-secret-of-the-handler-process";
-    static final String FILE_CANARY = "canary-file-" + UUID.randomUUID();
 
     /** What a Lambda-like host lets user code reach, as documented in the README's security model. */
     enum Exposure { HANDLER_ENVIRONMENT, RUNTIME_API_ADDRESS, FILES_OF_THE_FUNCTION_UID, HOST_WRITABLE_DIRECTORY }
@@ -69,32 +62,16 @@ class IsolationTest {
         }
     }
 
-    private Path canaryDir;
+    private HostCanaries canaries;
     private Path secretFile;
     private Path writableDir;
-    private ServerSocket runtimeApi;
-    private final AtomicInteger runtimeApiConnections = new AtomicInteger();
     private final Map<Host, SandboxRuntime> runtimes = new java.util.EnumMap<>(Host.class);
 
     @BeforeAll
     void plantCanaries() throws IOException {
-        canaryDir = Files.createTempDirectory("is-canary-");
-        secretFile = canaryDir.resolve("secret.txt");
-        Files.writeString(secretFile, FILE_CANARY);
-        Files.setPosixFilePermissions(secretFile, PosixFilePermissions.fromString("rw-------"));
-        Files.setPosixFilePermissions(canaryDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        writableDir = Files.createTempDirectory("is-writable-");
-        Files.setPosixFilePermissions(writableDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        runtimeApi = new ServerSocket(19001, 50, InetAddress.getLoopbackAddress());
-        Thread.startVirtualThread(() -> {
-            while (!runtimeApi.isClosed()) {
-                try (Socket ignored = runtimeApi.accept()) {
-                    runtimeApiConnections.incrementAndGet();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
+        canaries = new HostCanaries();
+        secretFile = canaries.secretFile;
+        writableDir = canaries.writableDir;
         for (Host host : Host.values()) {
             runtimes.put(host, LocalRuntimes.runtime(host.env));
         }
@@ -102,11 +79,8 @@ class IsolationTest {
 
     @AfterAll
     void removeCanaries() throws IOException {
-        runtimeApi.close();
         runtimes.values().forEach(SandboxRuntime::close);
-        try (Stream<Path> files = Stream.concat(Files.walk(canaryDir), Files.walk(writableDir))) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        canaries.close();
     }
 
     private JsonNode attack(Host host, String code) {
@@ -119,20 +93,20 @@ class IsolationTest {
     private Set<Exposure> exposures(JsonNode result, int connectionsBefore) {
         String seen = result.path("stdout").asText() + result.path("stderr").asText();
         Set<Exposure> reached = EnumSet.noneOf(Exposure.class);
-        if (seen.contains(CREDENTIAL_CANARY) || seen.contains("AKIACANARYHANDLERKEY")) {
+        if (seen.contains(HostCanaries.CREDENTIAL_CANARY) || seen.contains(HostCanaries.KEY_CANARY)) {
             reached.add(Exposure.HANDLER_ENVIRONMENT);
         }
-        if (seen.contains(FILE_CANARY)) {
+        if (seen.contains(canaries.fileCanary)) {
             reached.add(Exposure.FILES_OF_THE_FUNCTION_UID);
         }
-        if (runtimeApiConnections.get() > connectionsBefore || seen.contains("RUNTIME-API-REACHED")) {
+        if (canaries.runtimeApiConnections() > connectionsBefore || seen.contains("RUNTIME-API-REACHED")) {
             reached.add(Exposure.RUNTIME_API_ADDRESS);
         }
         return reached;
     }
 
     private Set<Exposure> run(Host host, String code) {
-        int before = runtimeApiConnections.get();
+        int before = canaries.runtimeApiConnections();
         JsonNode result = attack(host, code);
         assertFalse(result.path("outcome").isMissingNode(), "structured result expected: " + result);
         return exposures(result, before);
@@ -168,12 +142,12 @@ class IsolationTest {
     @ParameterizedTest
     @EnumSource(Host.class)
     void guardStopsSocketsEvenWhenTheCodeCatchesTheError(Host host) {
-        int before = runtimeApiConnections.get();
+        int before = canaries.runtimeApiConnections();
         JsonNode result = attack(host, "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 19001), 2)\n"
                 + "except Exception as e:\n    print('caught', e)\nprint('carried on')");
         assertEquals("policy_violation", result.path("outcome").asText(), result.toString());
         assertFalse(result.path("stdout").asText().contains("carried on"));
-        assertEquals(before, runtimeApiConnections.get());
+        assertEquals(before, canaries.runtimeApiConnections());
     }
 
     @ParameterizedTest
@@ -195,7 +169,7 @@ class IsolationTest {
         assertFalse(seen.contains("GATEWAY-REACHED"), seen);
         assertTrue(seen.contains("No such file or directory"), "no Docker socket inside: " + seen);
         assertTrue(seen.contains("Read-only file system"), seen);
-        assertFalse(seen.contains(CREDENTIAL_CANARY), seen);
+        assertFalse(seen.contains(HostCanaries.CREDENTIAL_CANARY), seen);
     }
 
     @Test

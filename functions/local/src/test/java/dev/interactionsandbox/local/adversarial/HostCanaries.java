@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -33,9 +34,9 @@ import java.util.stream.Stream;
  * abstract unix socket, and victim processes (one per path) that must stay alive and running. Every listener records
  * the first line of each connection: attacks send their mark, so a connection is attributed to one attack.
  */
-final class HostCanaries implements AutoCloseable {
-    static final String CREDENTIAL_CANARY = "canary-secret-of-the-handler-process";
-    static final String KEY_CANARY = "AKIACANARYHANDLERKEY";
+public final class HostCanaries implements AutoCloseable {
+    public static final String CREDENTIAL_CANARY = "canary-secret-of-the-handler-process";
+    public static final String KEY_CANARY = "AKIACANARYHANDLERKEY";
     static final String RUNTIME_API_PORT = "19001";
     static final String GATEWAY = "172.17.0.1";
 
@@ -43,13 +44,14 @@ final class HostCanaries implements AutoCloseable {
     record Hit(String listener, String line) {
     }
 
-    final String fileCanary = "canary-file-" + UUID.randomUUID();
+    public final String fileCanary = "canary-file-" + UUID.randomUUID();
     final String abstractName = "isb-canary-" + UUID.randomUUID();
     final Path canaryDir;
-    final Path secretFile;
-    final Path writableDir;
+    public final Path secretFile;
+    public final Path writableDir;
     final Path unixSocket;
     final ConcurrentLinkedQueue<Hit> hits = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger runtimeApiAccepted = new AtomicInteger();
     private final ServerSocket runtimeApi;
     private final ServerSocket anyInterface;
     private final DatagramSocket udp;
@@ -57,7 +59,7 @@ final class HostCanaries implements AutoCloseable {
     private final Process abstractListener;
     private final Path abstractLog;
 
-    HostCanaries() throws IOException {
+    public HostCanaries() throws IOException {
         canaryDir = Files.createTempDirectory("isc-canary-");
         secretFile = canaryDir.resolve("secret.txt");
         Files.writeString(secretFile, fileCanary);
@@ -129,6 +131,9 @@ final class HostCanaries implements AutoCloseable {
             while (!server.isClosed()) {
                 try {
                     Socket client = server.accept();
+                    if (server == runtimeApi) {
+                        runtimeApiAccepted.incrementAndGet();
+                    }
                     Thread.startVirtualThread(() -> {
                         try (client) {
                             client.setSoTimeout(1000);
@@ -155,6 +160,11 @@ final class HostCanaries implements AutoCloseable {
             }
         }
         return all;
+    }
+
+    /** Connections the Runtime API stand-in has accepted so far (counted at accept, before any line is read). */
+    public int runtimeApiConnections() {
+        return runtimeApiAccepted.get();
     }
 
     int anyInterfacePort() {
