@@ -216,8 +216,20 @@ def validate_job(job):
 # /proc scanning and killing
 # --------------------------------------------------------------------------
 
-def _proc_table(want_uid):
-    """[(pid, ppid, sid, state, real_uid or None)] for every process."""
+def _status_field(data, name, default=None):
+    """The first whitespace-separated value of ``name:`` in a /proc/PID/status text, as bytes."""
+    at = data.find(b"\n" + name + b":")
+    if at < 0:
+        return default
+    start = at + len(name) + 2
+    end = data.find(b"\n", start)
+    values = data[start:end if end >= 0 else len(data)].split()
+    return values[0] if values else default
+
+
+def _proc_table():
+    """[(pid, ppid, sid, state, real_uid)] for every process, from one read of /proc/PID/status each (State, PPid,
+    Uid, and NSsid: the session id as this /proc's pid namespace sees it)."""
     out = []
     try:
         names = os.listdir("/proc")
@@ -226,24 +238,21 @@ def _proc_table(want_uid):
     for name in names:
         if not name.isdigit():
             continue
-        pid = int(name)
         try:
-            with open("/proc/%d/stat" % pid, "rb") as f:
+            with open("/proc/%s/status" % name, "rb") as f:
                 data = f.read()
-            rpar = data.rfind(b")")
-            fields = data[rpar + 2:].split()
-            state = fields[0].decode()
-            ppid, sid = int(fields[1]), int(fields[3])
-            uid = None
-            if want_uid:
-                with open("/proc/%d/status" % pid, "rb") as f:
-                    for line in f:
-                        if line.startswith(b"Uid:"):
-                            uid = int(line.split()[1])
-                            break
+            state = _status_field(data, b"State", b"?").decode()
+            ppid = int(_status_field(data, b"PPid", b"0"))
+            uid = int(_status_field(data, b"Uid", b"-1"))
+            sid = _status_field(data, b"NSsid")
+            if sid is None:   # kernels before 4.1: the session id is field 6 of /proc/PID/stat
+                with open("/proc/%s/stat" % name, "rb") as f:
+                    stat = f.read()
+                sid = stat[stat.rfind(b")") + 2:].split()[3]
+            sid = int(sid)
         except (OSError, ValueError, IndexError):
             continue
-        out.append((pid, ppid, sid, state, uid))
+        out.append((int(name), ppid, sid, state, uid))
     return out
 
 
@@ -289,7 +298,7 @@ class _Execution:
     # -- membership -------------------------------------------------------
     def members(self):
         """Live (non-zombie) processes of this execution, except the supervisor."""
-        table = _proc_table(self.uid is not None)
+        table = _proc_table()
         parent = {}
         for pid, ppid, _sid, _st, _uid in table:
             parent[pid] = ppid
@@ -398,6 +407,10 @@ class _Execution:
 # uid slots
 # --------------------------------------------------------------------------
 
+SLOT_CLEAN = b"c"
+SLOT_IN_USE = b"u"
+
+
 def _lock_dir():
     import tempfile
     base = os.path.join(tempfile.gettempdir(), "interaction-sandbox-uid-locks")
@@ -429,15 +442,24 @@ def _acquire_uid(ex):
             os.close(fd)
             continue
         ex.uid, ex.uid_lock_fd = uid, fd
-        # Anything left under this uid by a crashed run is killed before reuse.
-        ex.kill_all()
-        ex.killed.clear()
+        # The lock file's first byte says how its last holder left the uid: SLOT_CLEAN when that holder found no
+        # process of it left after its run (only a process of the uid could create another). Anything else (a new
+        # slot, a crashed or unverified run) means whatever is left under this uid is killed before reuse.
+        if os.pread(fd, 1, 0) != SLOT_CLEAN:
+            ex.kill_all()
+            ex.killed.clear()
+        os.pwrite(fd, SLOT_IN_USE, 0)
         return uid
     raise OSError("no free uid slot in [%d, %d)" % (job["uidBase"], job["uidBase"] + job["uidCount"]))
 
 
 def _release_uid(ex):
     if ex.uid_lock_fd is not None:
+        try:
+            if ex.clean:
+                os.pwrite(ex.uid_lock_fd, SLOT_CLEAN, 0)
+        except OSError:
+            pass
         try:
             os.close(ex.uid_lock_fd)
         except OSError:

@@ -10,6 +10,7 @@ asserted when the tests run as root.
 import json
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -482,6 +483,27 @@ class GuardTests(RunnerTestCase):
         self.assertTrue(all(r["outcome"] == "ok" for r in results), results)
         self.assertNotEqual(uids[0], uids[1])
 
+
+    @unittest.skipUnless(IS_ROOT, "needs root for dedicated uids")
+    def test_slot_left_by_a_crashed_supervisor_is_swept_before_reuse(self):
+        # A clean run marks its slot clean; a crash leaves the "in use" mark and whatever ran under the uid.
+        first = run_runner("print('first')\n", uidBase=61050, uidCount=1)
+        self.assertEqual(first["outcome"], "ok", first)
+        lock = os.path.join(tempfile.gettempdir(), "interaction-sandbox-uid-locks", "61050.lock")
+        with open(lock, "rb") as f:
+            self.assertEqual(f.read(1), b"c", "a clean run leaves its slot marked clean")
+        with open(lock, "r+b") as f:
+            f.write(b"u")
+        survivor = subprocess.Popen(["sleep", "60"], preexec_fn=_drop_to(61050))
+        try:
+            second = run_runner("print('second')\n", uidBase=61050, uidCount=1)
+            self.assertEqual(second["outcome"], "ok", second)
+            self.assertTrue(wait_until(lambda: survivor.poll() is not None, 2.0),
+                            "a process left under the slot's uid survived its reuse")
+            self.assertEqual(survivor.returncode, -signal.SIGKILL)
+        finally:
+            survivor.kill()
+            survivor.wait()
 
 @unittest.skipUnless(IS_ROOT, "needs root to start the runner as another, unprivileged uid")
 class UnprivilegedRunnerTests(RunnerTestCase):

@@ -39,12 +39,16 @@ import java.util.stream.Collectors;
  * @param subprocessWorker how the subprocess path starts an execution's supervisor ({@code SANDBOX_SUBPROCESS_WORKER}):
  *                         {@code warm} (default: forked by a warm fork server, where the host allows it, else
  *                         spawned) or {@code spawn} (a runner process per execution)
+ * @param concurrentStoreWrites whether the independent store and audit writes of a step go out together
+ *                              ({@code SANDBOX_STORE_WRITES}: {@code concurrent}, the default, or {@code sequential},
+ *                              one after another, kept for comparison in the benchmarks)
  */
 public record Config(String executionsTable, String auditTable, Duration resultRetention, ServiceLimits limits,
                      Path python, Optional<Path> runnerDirectory, Path workRoot, Set<String> disabledLayers,
                      int uidBase, int uidCount, Duration analysisTimeout, OperationalLog.Level logLevel,
                      Optional<String> executorFunction, String containerLauncher,
-                     Optional<FargateSettings> fargate, SubprocessExecutor.Worker subprocessWorker) {
+                     Optional<FargateSettings> fargate, SubprocessExecutor.Worker subprocessWorker,
+                     boolean concurrentStoreWrites) {
 
     public static final Set<String> LAUNCHERS = Set.of("fargate", "docker", "none");
 
@@ -83,7 +87,17 @@ public record Config(String executionsTable, String auditTable, Duration resultR
                 Duration.ofMillis(integer(env, "SANDBOX_ANALYSIS_TIMEOUT_MS", 3000)),
                 OperationalLog.Level.valueOf(env.getOrDefault("SANDBOX_LOG_LEVEL", "INFO").toUpperCase(Locale.ROOT)),
                 Optional.ofNullable(env.get("SANDBOX_EXECUTOR_FUNCTION")).filter(s -> !s.isBlank()),
-                launcher(env), fargate(env), worker(env));
+                launcher(env), fargate(env), worker(env), concurrentStoreWrites(env));
+    }
+
+    private static boolean concurrentStoreWrites(Map<String, String> env) {
+        String value = env.getOrDefault("SANDBOX_STORE_WRITES", "concurrent").strip();
+        return switch (value) {
+            case "concurrent", "" -> true;
+            case "sequential" -> false;
+            default -> throw new IllegalArgumentException("SANDBOX_STORE_WRITES must be concurrent or sequential, got "
+                    + value);
+        };
     }
 
     private static SubprocessExecutor.Worker worker(Map<String, String> env) {

@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Everything one execution environment builds once: the wired service, its clients and its helpers. Built from a
@@ -89,8 +91,18 @@ public final class SandboxRuntime implements AutoCloseable {
                         new EmbeddedMetrics(json, System.err, clock)),
                 new DynamoDbAuditLog(dynamo, config.auditTable(), config.resultRetention()),
                 new PathSelector(subprocess, container), log, clock, () -> UUID.randomUUID().toString(),
-                Durability.standard(config.limits().maxTimeoutSeconds()));
+                Durability.standard(config.limits().maxTimeoutSeconds()), storeWrites(config, resources));
         return new SandboxRuntime(config, json, log, service, resources);
+    }
+
+    /** Runs the independent store and audit writes of a step: concurrently (a virtual thread each) unless told not to. */
+    private static java.util.concurrent.Executor storeWrites(Config config, List<AutoCloseable> resources) {
+        if (!config.concurrentStoreWrites()) {
+            return Runnable::run;
+        }
+        ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
+        resources.add(writes);
+        return writes;
     }
 
     /** In this process, or (AWS) in the single-use executor function. */

@@ -72,11 +72,17 @@ final class AuditTrail {
     }
 
     void record(AuditEventType event, Consumer<Details> details) {
+        recording(event, details).run();
+    }
+
+    /** The write of an event's record, timed now: for {@link ParallelWrites}, which may run it a little later. */
+    Runnable recording(AuditEventType event, Consumer<Details> details) {
         Details d = new Details();
         details.accept(d);
-        audit.append(new AuditRecord(executionId, event, clock.instant(), caller, tag, codeSha256, codeBytes,
+        AuditRecord record = new AuditRecord(executionId, event, clock.instant(), caller, tag, codeSha256, codeBytes,
                 requestedMode, d.mode, policy, limits, d.isolation, d.outcome, d.durationMs, d.stdoutChars,
-                d.stderrChars, d.findings, d.detail));
+                d.stderrChars, d.findings, d.detail);
+        return () -> audit.append(record);
     }
 
     /** What one event adds to the shared fields. */

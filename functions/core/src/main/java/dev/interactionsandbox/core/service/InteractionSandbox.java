@@ -36,8 +36,12 @@ import java.util.function.Supplier;
  * The execution service: validate (done by the caller's parser), audit, sanitise, pick a path, run, store, audit.
  * Plain Java; the Lambda handler is a thin adapter around it.
  *
- * <p>Fail closed: if the REQUESTED audit record or the RUNNING result cannot be written, nothing runs and the
- * infrastructure exception reaches the caller. Once code has run, its result is stored before it is returned.
+ * <p>Fail closed: if the REQUESTED or STARTED audit record or the RUNNING result cannot be written, nothing runs and
+ * the infrastructure exception reaches the caller. Once code has run, its result is stored before it is returned.
+ *
+ * <p>The writes of each step go out together ({@link ParallelWrites}): the REQUESTED record while the code is
+ * analysed, the RUNNING result with the STARTED record, the final result with the COMPLETED record; every write of a
+ * step has ended before the next step begins. An execution therefore waits for two store round trips, not five.
  */
 public final class InteractionSandbox {
     private final CodeSanitizer sanitizer;
@@ -48,9 +52,15 @@ public final class InteractionSandbox {
     private final Clock clock;
     private final Supplier<String> executionIds;
     private final Durability durability;
+    private final java.util.concurrent.Executor writes;
 
+    /**
+     * @param writes runs the writes of a step concurrently (virtual threads in production; {@code Runnable::run}
+     *               writes them one after another)
+     */
     public InteractionSandbox(CodeSanitizer sanitizer, ExecutionStore store, AuditLog audit, PathSelector paths,
-                              OperationalLog log, Clock clock, Supplier<String> executionIds, Durability durability) {
+                              OperationalLog log, Clock clock, Supplier<String> executionIds, Durability durability,
+                              java.util.concurrent.Executor writes) {
         this.sanitizer = sanitizer;
         this.store = store;
         this.audit = audit;
@@ -59,6 +69,7 @@ public final class InteractionSandbox {
         this.clock = clock;
         this.executionIds = executionIds;
         this.durability = durability;
+        this.writes = writes;
     }
 
     /** Runs one request to completion and returns its stored result. */
@@ -66,33 +77,48 @@ public final class InteractionSandbox {
         String id = executionIds.get();
         Instant createdAt = clock.instant();
         AuditTrail trail = new AuditTrail(audit, clock, id, request, caller);
-        trail.record(AuditEventType.REQUESTED, e -> { });
+        ParallelWrites step = new ParallelWrites(writes).start(trail.recording(AuditEventType.REQUESTED, e -> { }));
         log.info(id, "execution requested", fields("mode", request.mode().wireName(), "policy",
                 request.policy().wireName(), "codeBytes", trail.codeBytes(), "tag", request.tag(),
                 "channel", caller.channel()));
 
-        SanitizerReport report = sanitizer.analyze(request.code(), request.policy());
+        SanitizerReport report;
+        try {
+            report = sanitizer.analyze(request.code(), request.policy());
+        } catch (RuntimeException e) {
+            step.settle();
+            throw e;
+        }
         if (report.verdict() != SanitizerReport.Verdict.ALLOW) {
-            return refuse(request, trail, report, createdAt);
+            return refuse(request, trail, report, createdAt, step);
         }
 
         PathSelector.Choice choice = paths.choose(request.mode());
         if (choice.fallbackReason() != null) {
-            trail.record(AuditEventType.FALLBACK, e -> e.mode(choice.executor().mode()).detail(choice.fallbackReason()));
+            step.start(trail.recording(AuditEventType.FALLBACK, e -> e.mode(choice.executor().mode())
+                    .detail(choice.fallbackReason())));
             log.warn(id, "falling back to the subprocess path", fields("reason", choice.fallbackReason()));
         }
         ExecutionMode mode = choice.executor() == null ? choice.requestedPathMode() : choice.executor().mode();
         if (choice.executor() == null) {
+            step.await();
             ExecutionResult notStarted = ExecutionResult.running(id, mode, List.of(), report.findings(), null,
                     request.tag(), createdAt);
             return finish(trail, notStarted, RunReport.systemError(choice.unavailableReason(), List.of(), 0));
         }
 
-        ExecutionResult running = ExecutionResult.running(id, mode, List.of(), report.findings(),
+        ExecutionResult started = ExecutionResult.running(id, mode, List.of(), report.findings(),
                 choice.fallbackReason(), request.tag(), createdAt);
-        store.create(running);
-        trail.record(AuditEventType.STARTED, e -> e.mode(mode));
+        try {
+            step.start(() -> store.create(started))
+                    .start(trail.recording(AuditEventType.STARTED, e -> e.mode(mode)))
+                    .await();
+        } catch (StoreException e) {
+            recordNotStarted(trail, started, e);
+            throw e;
+        }
 
+        ExecutionResult running = started;
         ExecutionJob job = new ExecutionJob(id, request.code(), request.stdin(), request.limits(), request.policy());
         RunProgress progress;
         try {
@@ -104,11 +130,15 @@ public final class InteractionSandbox {
                 progress = platformFailure(id, e, 0);
             } else {
                 String reason = "the container path could not start the execution: " + e.getMessage();
-                trail.record(AuditEventType.FALLBACK, d -> d.mode(ExecutionMode.SUBPROCESS).detail(reason));
                 log.warn(id, "falling back to the subprocess path", fields("reason", reason));
-                running = ExecutionResult.running(id, ExecutionMode.SUBPROCESS, List.of(), report.findings(), reason,
-                        request.tag(), createdAt);
-                store.update(running);
+                ExecutionResult fellBack = ExecutionResult.running(id, ExecutionMode.SUBPROCESS, List.of(),
+                        report.findings(), reason, request.tag(), createdAt);
+                new ParallelWrites(writes)
+                        .start(trail.recording(AuditEventType.FALLBACK, d -> d.mode(ExecutionMode.SUBPROCESS)
+                                .detail(reason)))
+                        .start(() -> store.update(fellBack))
+                        .await();
+                running = fellBack;
                 progress = launch(fallback.get(), job, id);
             }
         } catch (ExecutorFailureException e) {
@@ -177,6 +207,24 @@ public final class InteractionSandbox {
                         + "unavailable or the handler stopped)", List.of(), ms));
     }
 
+    /**
+     * The writes before a run failed, so nothing runs; but some of them may have landed (a RUNNING result, a STARTED
+     * record). Best effort, so that neither claims a run that never happened: the execution ends as a system_error
+     * that says nothing ran, with a FAILED record. If the store is down, these fail too and nothing was written.
+     */
+    private void recordNotStarted(AuditTrail trail, ExecutionResult started, StoreException cause) {
+        String detail = "nothing ran: the execution could not be recorded before it started: " + cause.getMessage();
+        ExecutionResult notRun = new ExecutionResult(started.executionId(), ExecutionStatus.FAILED,
+                Outcome.SYSTEM_ERROR, CapturedOutput.EMPTY, CapturedOutput.EMPTY, null, null, started.mode(),
+                List.of(), 0, started.findings(), started.fallbackReason(), detail, started.tag(), started.createdAt(),
+                null);
+        new ParallelWrites(writes)
+                .start(() -> store.update(notRun))
+                .start(trail.recording(AuditEventType.FAILED, e -> e.mode(started.mode()).outcome(Outcome.SYSTEM_ERROR)
+                        .detail(detail)))
+                .settle();
+    }
+
     private RunProgress launch(Executor executor, ExecutionJob job, String id) {
         long started = System.nanoTime();
         try {
@@ -228,7 +276,7 @@ public final class InteractionSandbox {
     }
 
     private ExecutionResult refuse(ExecutionRequest request, AuditTrail trail, SanitizerReport report,
-                                   Instant createdAt) {
+                                   Instant createdAt, ParallelWrites step) {
         boolean syntax = report.verdict() == SanitizerReport.Verdict.SYNTAX_ERROR;
         ExecutionResult result = new ExecutionResult(trail.executionId(),
                 syntax ? ExecutionStatus.FAILED : ExecutionStatus.REJECTED,
@@ -237,8 +285,10 @@ public final class InteractionSandbox {
                 report.findings(), null,
                 syntax ? "the code does not parse; nothing ran" : "the sanitiser refused the code; nothing ran",
                 request.tag(), createdAt, null);
-        store.update(result);
-        trail.record(AuditEventType.REJECTED, e -> e.outcome(result.outcome()).findings(report.findings()));
+        step.start(() -> store.update(result))
+                .start(trail.recording(AuditEventType.REJECTED, e -> e.outcome(result.outcome())
+                        .findings(report.findings())))
+                .await();
         log.info(trail.executionId(), "execution refused before running", fields("outcome",
                 result.outcome().wireName(), "findings", report.findings().size()));
         return result;
@@ -249,11 +299,16 @@ public final class InteractionSandbox {
                 run.outcome(), run.stdout(), run.stderr(), run.exitCode(), run.exception(), running.mode(),
                 run.isolation(), run.durationMs(), running.findings(), running.fallbackReason(), run.detail(),
                 running.tag(), running.createdAt(), running.detached());
-        storeFinal(result);
         boolean platformFailed = run.outcome() == Outcome.SYSTEM_ERROR;
-        trail.record(platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED, e -> e.mode(running.mode())
-                .isolation(run.isolation()).outcome(run.outcome()).durationMs(run.durationMs())
-                .outputs(run.stdout().text().length(), run.stderr().text().length()).detail(run.detail()));
+        // The result first: when both fail, the caller learns that the result was not stored.
+        new ParallelWrites(writes)
+                .start(() -> storeFinal(result))
+                .start(trail.recording(platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED,
+                        e -> e.mode(running.mode()).isolation(run.isolation()).outcome(run.outcome())
+                                .durationMs(run.durationMs())
+                                .outputs(run.stdout().text().length(), run.stderr().text().length())
+                                .detail(run.detail())))
+                .await();
         log.log(platformFailed ? OperationalLog.Level.ERROR : OperationalLog.Level.INFO, running.executionId(),
                 "execution finished", fields("outcome", run.outcome().wireName(), "mode", running.mode().wireName(),
                         "durationMs", run.durationMs(), "fallback", running.fallbackReason() != null));

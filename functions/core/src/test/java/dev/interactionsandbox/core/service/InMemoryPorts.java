@@ -16,6 +16,7 @@ import dev.interactionsandbox.core.port.Executor;
 import dev.interactionsandbox.core.port.OperationalLog;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,9 +28,9 @@ final class InMemoryPorts {
     private InMemoryPorts() {
     }
 
-    static final class Store implements ExecutionStore {
+    static class Store implements ExecutionStore {
         final Map<String, ExecutionResult> items = new ConcurrentHashMap<>();
-        final List<ExecutionResult> writes = new ArrayList<>();
+        final List<ExecutionResult> writes = Collections.synchronizedList(new ArrayList<>());
         boolean failing;
         int failNextUpdates;
 
@@ -63,8 +64,8 @@ final class InMemoryPorts {
         }
     }
 
-    static final class Audit implements AuditLog {
-        final List<AuditRecord> records = new ArrayList<>();
+    static class Audit implements AuditLog {
+        final List<AuditRecord> records = Collections.synchronizedList(new ArrayList<>());
         AuditEventType failOn;
 
         @Override
@@ -76,11 +77,13 @@ final class InMemoryPorts {
         }
 
         List<AuditEventType> events() {
-            return records.stream().map(AuditRecord::event).toList();
+            synchronized (records) {
+                return records.stream().map(AuditRecord::event).toList();
+            }
         }
     }
 
-    static final class Sanitizer implements CodeSanitizer {
+    static class Sanitizer implements CodeSanitizer {
         SanitizerReport answer = new SanitizerReport(SanitizerReport.Verdict.ALLOW, List.of(), null);
 
         @Override

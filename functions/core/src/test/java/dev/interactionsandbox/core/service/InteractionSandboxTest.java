@@ -31,6 +31,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,11 +53,12 @@ class InteractionSandboxTest {
             job -> new RunReport(Outcome.OK, new CapturedOutput("1\n", false), CapturedOutput.EMPTY, 0, null,
                     List.of("rlimits"), 7, null));
 
+    private java.util.concurrent.Executor writes = Runnable::run;
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     private InteractionSandbox sandbox(Optional<Executor> container) {
         return new InteractionSandbox(sanitizer, store, audit, new PathSelector(subprocess, container), log, clock,
-                () -> ID, new Durability(Duration.ofSeconds(1), Duration.ofMinutes(10)));
+                () -> ID, new Durability(Duration.ofSeconds(1), Duration.ofMinutes(10)), writes);
     }
 
     /** A clock the test moves. */
@@ -201,7 +205,99 @@ class InteractionSandboxTest {
         assertThrows(StoreException.class,
                 () -> sandbox(Optional.empty()).execute(request(ExecutionMode.SUBPROCESS), CALLER));
         assertTrue(subprocess.jobs.isEmpty());
-        assertTrue(store.items.isEmpty());
+        // The RUNNING result written in the same step does not claim a run: it ends as "nothing ran".
+        ExecutionResult stored = store.items.get(ID);
+        assertEquals(ExecutionStatus.FAILED, stored.status());
+        assertEquals(Outcome.SYSTEM_ERROR, stored.outcome());
+        assertTrue(stored.detail().startsWith("nothing ran"), stored.detail());
+        assertEquals(List.of(AuditEventType.STARTED, AuditEventType.FAILED), audit.events());
+    }
+
+    @Test
+    void failsClosedWhenTheStartCannotBeAudited() {
+        writes = Executors.newVirtualThreadPerTaskExecutor();
+        audit.failOn = AuditEventType.STARTED;
+
+        assertThrows(StoreException.class,
+                () -> sandbox(Optional.empty()).execute(request(ExecutionMode.SUBPROCESS), CALLER));
+        assertTrue(subprocess.jobs.isEmpty());
+        assertEquals(ExecutionStatus.FAILED, store.items.get(ID).status());
+        assertFalse(audit.events().contains(AuditEventType.COMPLETED));
+    }
+
+    @Test
+    void theRequestIsAuditedWhileTheCodeIsAnalysed() {
+        writes = Executors.newVirtualThreadPerTaskExecutor();
+        CountDownLatch analysisStarted = new CountDownLatch(1);
+        boolean[] overlapped = new boolean[1];
+        InMemoryPorts.Audit waiting = new InMemoryPorts.Audit() {
+            @Override
+            public void append(AuditRecord record) {
+                if (record.event() == AuditEventType.REQUESTED) {
+                    try {
+                        overlapped[0] = analysisStarted.await(2, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.append(record);
+            }
+        };
+        InMemoryPorts.Sanitizer signalling = new InMemoryPorts.Sanitizer() {
+            @Override
+            public SanitizerReport analyze(String code, Policy policy) {
+                analysisStarted.countDown();
+                return super.analyze(code, policy);
+            }
+        };
+        InteractionSandbox service = new InteractionSandbox(signalling, store, waiting,
+                new PathSelector(subprocess, Optional.empty()), log, clock, () -> ID,
+                new Durability(Duration.ofSeconds(1), Duration.ofMinutes(10)), writes);
+
+        ExecutionResult result = service.execute(request(ExecutionMode.SUBPROCESS), CALLER);
+
+        assertEquals(Outcome.OK, result.outcome());
+        assertTrue(overlapped[0], "the REQUESTED record was written before the analysis instead of during it");
+        assertEquals(List.of(AuditEventType.REQUESTED, AuditEventType.STARTED, AuditEventType.COMPLETED),
+                waiting.events());
+    }
+
+    @Test
+    void theResultAndItsRecordAreWrittenTogether() {
+        writes = Executors.newVirtualThreadPerTaskExecutor();
+        CountDownLatch completedWritten = new CountDownLatch(1);
+        InMemoryPorts.Audit signalling = new InMemoryPorts.Audit() {
+            @Override
+            public void append(AuditRecord record) {
+                super.append(record);
+                if (record.event() == AuditEventType.COMPLETED) {
+                    completedWritten.countDown();
+                }
+            }
+        };
+        boolean[] overlapped = new boolean[1];
+        InMemoryPorts.Store waiting = new InMemoryPorts.Store() {
+            @Override
+            public void update(ExecutionResult result) {
+                if (result.status().isFinal()) {
+                    try {
+                        overlapped[0] = completedWritten.await(2, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.update(result);
+            }
+        };
+        InteractionSandbox service = new InteractionSandbox(sanitizer, waiting, signalling,
+                new PathSelector(subprocess, Optional.empty()), log, clock, () -> ID,
+                new Durability(Duration.ofSeconds(1), Duration.ofMinutes(10)), writes);
+
+        ExecutionResult result = service.execute(request(ExecutionMode.SUBPROCESS), CALLER);
+
+        assertEquals(Outcome.OK, result.outcome());
+        assertEquals(Outcome.OK, waiting.items.get(ID).outcome());
+        assertTrue(overlapped[0], "the final result waited for its audit record instead of overlapping it");
     }
 
     @Test
