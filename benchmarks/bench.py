@@ -13,7 +13,9 @@ What is measured (whole handler invocations through scripts/local-invoke unless 
   * throughput of one warm function instance (sequential requests, no pause);
   * cold start: process start of scripts/local-invoke EVENT to its first response;
   * CPU-bound overhead: a ~1 s pure-Python loop, inside the sandbox against bare python3;
-  * memory: RSS of the warm worker, and of each pooled container (docker stats).
+  * memory: RSS of the warm worker, and of each pooled container (docker stats);
+  * where a warm subprocess-path invocation spends its time: the warm runner alone, and the handler with the store's
+    requests delayed by a fixed round trip, its writes sent together per step or one after another (breakdown.py).
 """
 import argparse
 import base64
@@ -22,7 +24,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+
+import breakdown
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # scripts/local-invoke's own command (benchmarks/run builds once and passes the classpath)
@@ -30,6 +35,8 @@ INVOKE_CMD = ["java", "-XX:+UseSerialGC", "-Xshare:auto", "-cp", os.environ.get(
               "dev.interactionsandbox.local.LocalInvoke"]
 IMAGE = os.environ.get("SANDBOX_RUNNER_IMAGE", "interaction-sandbox-runner:local")
 PYTHON = "/usr/bin/python3"
+# Added to every DynamoDB request in the store breakdown: a stand-in for the network round trip to the real service.
+STORE_DELAY_MS = 5
 
 IMPORT_HEAVY = """import json, re, collections, datetime, decimal, statistics, fractions, itertools, functools, string
 import heapq, bisect, textwrap, math, random, dataclasses, enum, typing, difflib, hashlib, base64, csv, io
@@ -259,6 +266,30 @@ def main():
         finally:
             inv.close()
 
+    # ---- where a warm subprocess-path invocation spends its time ----
+    log("breakdown: warm runner alone")
+    alone, isolation = breakdown.warm_runner_alone(PYTHON, runs * 3, tempfile.gettempdir())
+    report["warm_runner_alone"] = dict(summary(alone), isolation=isolation)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ["AWS_ENDPOINT_URL"]
+    report["store"] = []
+    for delay in (0, STORE_DELAY_MS):
+        for writes in ("concurrent", "sequential"):
+            log("breakdown: store +%d ms, %s writes" % (delay, writes))
+            proxy = breakdown.DelayProxy(endpoint, delay)
+            inv = Invoker({"SANDBOX_CONTAINER_LAUNCHER": "none", "SANDBOX_STORE_WRITES": writes,
+                           "AWS_ENDPOINT_URL_DYNAMODB": proxy.url})
+            try:
+                for _ in range(3):
+                    inv.call({"code": "print(0)", "mode": "subprocess"})
+                before = proxy.requests
+                samples = [inv.call({"code": "print(1)", "mode": "subprocess"})[0] for _ in range(runs * 3)]
+                per_execution = (proxy.requests - before) / len(samples)
+            finally:
+                inv.close()
+                proxy.close()
+            report["store"].append(dict(summary(samples), delay_ms=delay, writes=writes,
+                                        requests_per_execution=per_execution))
+
     # ---- cold start: process start to first response ----
     log("cold start")
     event = os.path.join(REPO, "events", "execute-subprocess.json")
@@ -348,6 +379,7 @@ def write_markdown(r, out, codes):
     for name, usage in m.get("pooled containers") or []:
         lines.append("- pooled container %s: %s" % (name, usage))
     c = r["cold_start"]
+    lines += where_the_time_goes(r)
     lines += ["", "## Cold start", "",
               "`scripts/local-invoke events/execute-subprocess.json`: process start (JVM start, init, first "
               "execution on the subprocess path) to its response line: p50 %s ms (min–max %s–%s, n=%d)."
@@ -355,6 +387,32 @@ def write_markdown(r, out, codes):
               "![latency per path](benchmarks.png)", ""]
     with open(os.path.join(out, "benchmarks.md"), "w") as f:
         f.write("\n".join(lines))
+
+
+def where_the_time_goes(r):
+    alone, bare = r["warm_runner_alone"], r["bare_python"]["p50"]
+    lines = ["", "## Where a warm subprocess-path invocation spends its time (print(1))", "",
+             "The warm runner alone: a job through `sandbox_runner.py --serve` (fork a supervisor, apply every layer "
+             "listed below, run, sweep), timed from writing the job to reading its result. Then the whole handler "
+             "with %d ms added to every DynamoDB request (a stand-in for the network round trip to the real "
+             "service) and without, with the writes of each step sent together (default) or one after another "
+             "(`SANDBOX_STORE_WRITES=sequential`)." % STORE_DELAY_MS, "",
+             "| what | p50 | p95 | min–max | p50 / bare python3 |", "|---|---|---|---|---|",
+             "| bare `python3 -I -S -c pass` | %s | %s | %s–%s | 1.00 |" % (
+                 f1(bare), f1(r["bare_python"]["p95"]), f1(r["bare_python"]["min"]), f1(r["bare_python"]["max"])),
+             "| warm runner alone | %s | %s | %s–%s | %.2f |" % (
+                 f1(alone["p50"]), f1(alone["p95"]), f1(alone["min"]), f1(alone["max"]), alone["p50"] / bare)]
+    for s in r["store"]:
+        lines.append("| handler, store +%d ms/request, %s writes (%.1f requests/execution) | %s | %s | %s–%s | %.2f |"
+                     % (s["delay_ms"], s["writes"], s["requests_per_execution"], f1(s["p50"]), f1(s["p95"]),
+                        f1(s["min"]), f1(s["max"]), s["p50"] / bare))
+    by = {(s["delay_ms"], s["writes"]): s["p50"] for s in r["store"]}
+    lines += ["", "Sequential / concurrent writes (p50): %.2f× on the local endpoint, %.2f× with +%d ms per request. "
+              "Layers applied by the warm runner here: %s." % (
+                  by[(0, "sequential")] / by[(0, "concurrent")],
+                  by[(STORE_DELAY_MS, "sequential")] / by[(STORE_DELAY_MS, "concurrent")], STORE_DELAY_MS,
+                  ", ".join(alone["isolation"]))]
+    return lines
 
 
 def plot(r, out, codes):
