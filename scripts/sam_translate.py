@@ -4,10 +4,12 @@
 Usage: sam_translate.py [--template FILE] [--output FILE] [--quiet] [--params A=1,B=2 ...]
 
 Translates once with the template's defaults and once per --params set given
-(see scripts/validate-template),
-then runs structural checks on the generated CloudFormation that neither
-cfn-lint nor the translator make (auth on every method, body validation,
-least-privilege roles, literal table properties for scripts/local-stack, and
+(see scripts/validate-template), resolves what CloudFormation would for that set
+(Rules, Conditions, Fn::If, AWS::NoValue, parameter references), then runs
+structural checks on the result that neither cfn-lint nor the translator make
+(the API's authentication per ApiAuth and ApiKeyRequired on every method, body
+validation, who may invoke the functions, least-privilege roles, literal table
+properties for scripts/local-stack, and
 for the container path: the runner task definition's hardening, a network with
 no way out but the VPC endpoints, and the wiring of ExecuteFunction to both).
 
@@ -175,6 +177,118 @@ def condition_value(st: dict[str, Any], operator: str, key: str) -> Any:
     return st.get("Condition", {}).get(operator, {}).get(key)
 
 
+# ---- What CloudFormation makes of the translated template for one parameter set. The translator
+# leaves Conditions, Fn::If and AWS::NoValue to CloudFormation (the API body chooses its security
+# with them), so the checks evaluate them here: resource Conditions, Fn::If, AWS::NoValue, and
+# parameter values in Ref and Fn::Sub (resource references and pseudo parameters stay as they are).
+NO_VALUE = object()
+
+
+class TemplateError(Exception):
+    """The template uses something the evaluator cannot decide (an unknown condition or parameter)."""
+
+
+def parameter_values(template: dict[str, Any], params: dict[str, str]) -> dict[str, str]:
+    """The template's parameter defaults overridden by ``params``, as the strings CloudFormation compares."""
+    values = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
+    values.update(params)
+    return values
+
+
+def parameter_problems(template: dict[str, Any], params: dict[str, str]) -> list[str]:
+    """Values CloudFormation would refuse: unknown names, AllowedValues, AllowedPattern."""
+    problems = []
+    declared = template.get("Parameters", {})
+    for name, value in params.items():
+        p = declared.get(name)
+        if p is None:
+            problems.append(f"parameter {name} is not declared")
+            continue
+        if "AllowedValues" in p and value not in [str(v) for v in p["AllowedValues"]]:
+            problems.append(f"parameter {name}={value!r} not in {p['AllowedValues']}")
+        if "AllowedPattern" in p and not re.fullmatch(p["AllowedPattern"], value):
+            problems.append(f"parameter {name}={value!r} does not match its AllowedPattern")
+    return problems
+
+
+class Evaluator:
+    """Conditions, Rules and intrinsics of a template for one set of parameter values."""
+
+    def __init__(self, template: dict[str, Any], values: dict[str, str]):
+        self.conditions = template.get("Conditions", {})
+        self.values = values
+        self._decided: dict[str, bool] = {}
+
+    def operand(self, expr: Any) -> str:
+        if isinstance(expr, dict) and set(expr) == {"Ref"}:
+            if expr["Ref"] not in self.values:
+                raise TemplateError(f"no value for parameter {expr['Ref']}")
+            return self.values[expr["Ref"]]
+        if isinstance(expr, (dict, list)):
+            return json.dumps(self.resolve(expr), sort_keys=True)
+        return str(expr).lower() if isinstance(expr, bool) else str(expr)
+
+    def test(self, expr: Any) -> bool:
+        """A condition expression (Fn::Equals/Not/And/Or, {"Condition": name}); also a rule's."""
+        if not isinstance(expr, dict) or len(expr) != 1:
+            raise TemplateError(f"not a condition: {expr!r}")
+        (fn, args), = expr.items()
+        if fn == "Condition":
+            return self.condition(args)
+        if fn == "Fn::Equals":
+            return self.operand(args[0]) == self.operand(args[1])
+        if fn == "Fn::Not":
+            return not self.test(args[0])
+        if fn == "Fn::And":
+            return all(self.test(a) for a in args)
+        if fn == "Fn::Or":
+            return any(self.test(a) for a in args)
+        raise TemplateError(f"unsupported condition function {fn}")
+
+    def condition(self, name: str) -> bool:
+        if name not in self._decided:
+            if name not in self.conditions:
+                raise TemplateError(f"unknown condition {name}")
+            self._decided[name] = self.test(self.conditions[name])
+        return self._decided[name]
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with Fn::If chosen, AWS::NoValue dropped and parameter values substituted."""
+        if isinstance(value, list):
+            return [r for r in (self.resolve(v) for v in value) if r is not NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Fn::If"}:
+            name, when_true, when_false = value["Fn::If"]
+            return self.resolve(when_true if self.condition(name) else when_false)
+        if set(value) == {"Ref"}:
+            ref = value["Ref"]
+            if ref == "AWS::NoValue":
+                return NO_VALUE
+            return self.values.get(ref, value)
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            return {"Fn::Sub": PLACEHOLDER.sub(lambda m: self.values.get(m.group(1), m.group(0)), value["Fn::Sub"])}
+        return {k: r for k, r in ((k, self.resolve(v)) for k, v in value.items()) if r is not NO_VALUE}
+
+    def effective(self, cfn: dict[str, Any]) -> dict[str, Any]:
+        """The resources and outputs that exist for these values, resolved."""
+        out = {k: v for k, v in cfn.items() if k not in ("Resources", "Outputs")}
+        for section in ("Resources", "Outputs"):
+            out[section] = {name: self.resolve(item) for name, item in cfn.get(section, {}).items()
+                            if "Condition" not in item or self.condition(item["Condition"])}
+        return out
+
+    def rule_failures(self, rules: dict[str, Any]) -> list[str]:
+        """The Rules whose RuleCondition holds and one of whose Assertions fails."""
+        failed = []
+        for name, rule in rules.items():
+            if "RuleCondition" in rule and not self.test(rule["RuleCondition"]):
+                continue
+            failed.extend(f"{name}: {a.get('AssertDescription', 'assertion failed')}"
+                          for a in rule.get("Assertions", []) if not self.test(a["Assert"]))
+        return failed
+
+
 def check_state_machines(template: dict[str, Any]) -> list[str]:
     """Every local definition parses, every ${placeholder} has a substitution and vice versa,
     both workflows are Standard and log without execution data."""
@@ -208,8 +322,38 @@ def check_state_machines(template: dict[str, Any]) -> list[str]:
     return problems
 
 
+# Parameter sets the template's Rules must refuse: an authorizer mode without what it authorizes against.
+MUST_BE_REFUSED = ({"ApiAuth": "COGNITO"}, {"ApiAuth": "LAMBDA_TOKEN"}, {"ApiAuth": "LAMBDA_REQUEST"})
+
+
+def check_api_source(template: dict[str, Any]) -> list[str]:
+    """SandboxApi is the inline OpenAPI body (no SAM Auth, Models or Api events, which would add their own
+    authorizers, permissions and deployments), redeployed on every update (its Fn::If choices change
+    with parameters that SAM's body hash does not see); the Rules refuse incomplete authorizer modes."""
+    problems = []
+    api = template["Resources"].get("SandboxApi", {}).get("Properties", {})
+    if not isinstance(api.get("DefinitionBody"), dict):
+        problems.append("SandboxApi: needs an inline DefinitionBody")
+    for prop in ("Auth", "Models", "DefinitionUri"):
+        if prop in api:
+            problems.append(f"SandboxApi: {prop} must not be set (the DefinitionBody declares the API)")
+    if api.get("AlwaysDeploy") is not True:
+        problems.append("SandboxApi: AlwaysDeploy must be true (a parameter change must redeploy the stage)")
+    for name, resource in template["Resources"].items():
+        for event_name, event in resource.get("Properties", {}).get("Events", {}).items():
+            if event.get("Type") == "Api":
+                problems.append(f"{name}: Api event {event_name} (routes belong in SandboxApi's DefinitionBody)")
+    for params in MUST_BE_REFUSED:
+        try:
+            if not Evaluator(template, parameter_values(template, params)).rule_failures(template.get("Rules", {})):
+                problems.append(f"Rules must refuse {params} with the default (empty) ARNs")
+        except TemplateError as e:
+            problems.append(f"Rules: {e}")
+    return problems
+
+
 def check_source(template: dict[str, Any]) -> list[str]:
-    problems = check_state_machines(template)
+    problems = check_state_machines(template) + check_api_source(template)
     tables = {
         name: r for name, r in template["Resources"].items() if r.get("Type") == "AWS::DynamoDB::Table"
     }
@@ -225,7 +369,8 @@ def check_source(template: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool) -> list[str]:
+def check_output(cfn: dict[str, Any], values: dict[str, str]) -> list[str]:
+    """Checks of the effective template (Evaluator.effective) for the parameter values ``values``."""
     problems: list[str] = []
     res = cfn["Resources"]
 
@@ -236,28 +381,7 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
     if [s["Properties"]["StageName"] for s in stages.values()] != ["v1"]:
         problems.append(f"expected exactly one stage v1, got {[s['Properties']['StageName'] for s in stages.values()]}")
 
-    apis = of_type("AWS::ApiGateway::RestApi")
-    auth = params.get("ApiAuth", "AWS_IAM")
-    for api_id, api in apis.items():
-        paths = api["Properties"]["Body"]["paths"]
-        seen = set()
-        for path, methods in paths.items():
-            for method, op in methods.items():
-                seen.add(f"{method.upper()} {path}")
-                integration = op.get("x-amazon-apigateway-integration", {})
-                if "credentials" in integration:
-                    problems.append(f"{method} {path}: integration uses caller credentials ({integration['credentials']})")
-                security = [next(iter(s)) for s in op.get("security", [])]
-                if auth == "AWS_IAM" and "AWS_IAM" not in security:
-                    problems.append(f"{method} {path}: not protected by AWS_IAM (security={security})")
-                if key_required != ("api_key" in security):
-                    problems.append(f"{method} {path}: API key requirement is not {key_required} (security={security})")
-                if method == "post" and path == "/executions":
-                    if "x-amazon-apigateway-request-validator" not in op or "requestBody" not in op:
-                        problems.append("POST /executions: body is not validated against a model")
-        for expected in ("POST /executions", "GET /executions/{id}"):
-            if expected not in seen:
-                problems.append(f"{api_id}: route {expected} missing")
+    problems.extend(check_api(cfn, values))
 
     functions = of_type("AWS::Lambda::Function")
     for name in ("ExecuteFunction", "SubprocessExecutorFunction"):
@@ -304,6 +428,159 @@ def check_output(cfn: dict[str, Any], params: dict[str, str], key_required: bool
                     problems.append(f"audit table must be append-only (PutItem), found {actions}")
     problems.extend(check_container_path(cfn, roles))
     problems.extend(check_executor_network(cfn))
+    return problems
+
+
+API_GATEWAY = "apigateway.amazonaws.com"
+# What API Gateway calls, and what it calls them from (this API only; {} = the rest).
+LAMBDA_INVOCATION_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                         "{function}/invocations")
+THIS_API_ARN = ARN_PREFIX.replace("{service}", "execute-api") + "${SandboxApi}/"
+# ExecuteFunction's permissions: the two routes of any stage (what SAM's Api events granted).
+EXECUTE_ROUTES = {"*/POST/executions", "*/GET/executions/*"}
+SIGV4 = {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}
+API_KEY = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+ROUTES = {"POST /executions", "GET /executions/{id}"}
+
+
+def check_caller_scheme(scheme: Any, values: dict[str, str]) -> list[str]:
+    """The "caller" security scheme is the one ApiAuth names, against the given pool or function."""
+    auth = values.get("ApiAuth")
+    if auth == "NONE":
+        return [] if scheme is None else [f"ApiAuth=NONE but a caller scheme is defined: {scheme}"]
+    if not isinstance(scheme, dict):
+        return [f"ApiAuth={auth} but no caller security scheme"]
+    authorizer = scheme.get("x-amazon-apigateway-authorizer", {})
+    if auth == "AWS_IAM":
+        return [] if scheme == SIGV4 else [f"AWS_IAM: caller scheme must be SigV4 ({SIGV4}), found {scheme}"]
+    if auth == "COGNITO":
+        pool = values.get("CognitoUserPoolArn")
+        if (scheme.get("x-amazon-apigateway-authtype") != "cognito_user_pools"
+                or authorizer.get("type") != "cognito_user_pools" or not pool
+                or authorizer.get("providerARNs") != [pool]):
+            return [f"COGNITO: caller scheme must be a cognito_user_pools authorizer of [{pool}], found {scheme}"]
+        return []
+    if auth in ("LAMBDA_TOKEN", "LAMBDA_REQUEST"):
+        problems = []
+        function = values.get("AuthorizerFunctionArn")
+        kind = auth.split("_")[1].lower()
+        if scheme.get("x-amazon-apigateway-authtype") != "custom" or authorizer.get("type") != kind:
+            problems.append(f"{auth}: caller scheme must be a custom authorizer of type {kind}, found {scheme}")
+        uri = sub_string(authorizer.get("authorizerUri"))
+        if not function or uri != LAMBDA_INVOCATION_URI.replace("{function}", function):
+            problems.append(f"{auth}: authorizerUri must invoke {function!r}, found {authorizer.get('authorizerUri')}")
+        if authorizer.get("identitySource") != "method.request.header.Authorization":
+            problems.append(f"{auth}: identitySource must be the Authorization header")
+        if str(authorizer.get("authorizerResultTtlInSeconds")) != values.get("AuthorizerResultTtlSeconds"):
+            problems.append(f"{auth}: authorizerResultTtlInSeconds must be AuthorizerResultTtlSeconds")
+        if "authorizerCredentials" in authorizer:
+            problems.append(f"{auth}: no authorizerCredentials (API Gateway invokes through the function's policy)")
+        return problems
+    return [f"ApiAuth={auth} has no expectation here: add one"]
+
+
+def check_api(cfn: dict[str, Any], values: dict[str, str]) -> list[str]:
+    """The API, as CloudFormation would create it for ``values``: every operation's security is ApiAuth's
+    scheme plus the API key iff ApiKeyRequired, no integration uses caller credentials, requests are
+    validated; the permissions API Gateway invokes with are scoped to this API; the key exists iff required."""
+    problems: list[str] = []
+    res = cfn["Resources"]
+    key_required = values.get("ApiKeyRequired") == "true"
+    auth = values.get("ApiAuth")
+    api = res.get("SandboxApi", {})
+    body = api.get("Properties", {}).get("Body")
+    if api.get("Type") != "AWS::ApiGateway::RestApi" or not isinstance(body, dict):
+        return ["SandboxApi: expected a RestApi with an OpenAPI Body"]
+    components = body.get("components", {})
+    schemes = components.get("securitySchemes", {})
+    problems.extend(check_caller_scheme(schemes.get("caller"), values))
+    if schemes.get("api_key") != API_KEY:
+        problems.append(f"securitySchemes.api_key must be {API_KEY}, found {schemes.get('api_key')}")
+    expected = ({"caller"} if auth != "NONE" else set()) | ({"api_key"} if key_required else set())
+    validators = body.get("x-amazon-apigateway-request-validators", {})
+    seen = set()
+    for path, methods in body.get("paths", {}).items():
+        for method, op in methods.items():
+            route = f"{method.upper()} {path}"
+            seen.add(route)
+            integration = op.get("x-amazon-apigateway-integration", {})
+            if "credentials" in integration:
+                problems.append(f"{route}: integration uses caller credentials ({integration['credentials']})")
+            if (integration.get("type"), integration.get("httpMethod")) != ("aws_proxy", "POST") or sub_string(
+                    integration.get("uri")) != LAMBDA_INVOCATION_URI.replace("{function}", "${ExecuteFunction.Arn}"):
+                problems.append(f"{route}: must be an aws_proxy integration with ExecuteFunction")
+            security = op.get("security")
+            # One requirement naming all expected schemes (AND), or none at all.
+            if security != ([{name: [] for name in expected}] if expected else []):
+                problems.append(f"{route}: security must require exactly {sorted(expected) or 'nothing'} "
+                                f"(ApiAuth={auth}, ApiKeyRequired={values.get('ApiKeyRequired')}), found {security}")
+            for requirement in security if isinstance(security, list) else []:
+                for name in requirement:
+                    if name not in schemes:
+                        problems.append(f"{route}: security names undefined scheme {name}")
+            validator = validators.get(op.get("x-amazon-apigateway-request-validator"), {})
+            if route == "POST /executions":
+                schema = (op.get("requestBody", {}).get("content", {}).get("application/json", {})
+                          .get("schema", {}).get("$ref", ""))
+                model = components.get("schemas", {}).get(schema.rsplit("/", 1)[-1], {})
+                if (validator.get("validateRequestBody") is not True or op.get("requestBody", {}).get("required")
+                        is not True or not schema.startswith("#/components/schemas/") or "code" not in
+                        model.get("required", []) or model.get("additionalProperties") is not False):
+                    problems.append(f"{route}: the body must be required and validated against the "
+                                    f"ExecutionRequest schema (required code, no additional properties)")
+            if route == "GET /executions/{id}" and (
+                    validator.get("validateRequestParameters") is not True
+                    or {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    not in op.get("parameters", [])):
+                problems.append(f"{route}: the path parameter id must be declared required and validated")
+    if seen != ROUTES:
+        problems.append(f"routes must be {sorted(ROUTES)}, found {sorted(seen)}")
+
+    # -- who may invoke what: API Gateway only from this API
+    def of_type(t: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in res.items() if v["Type"] == t}
+
+    execute_routes = set()
+    authorizer_permissions = {}
+    for name, perm in of_type("AWS::Lambda::Permission").items():
+        p = perm["Properties"]
+        if p.get("Principal") != API_GATEWAY:
+            continue
+        arn = sub_string(p.get("SourceArn")) or ""
+        if p.get("Action") != "lambda:InvokeFunction" or not arn.startswith(THIS_API_ARN):
+            problems.append(f"{name}: API Gateway may invoke only from this API ({THIS_API_ARN}...), found {arn!r}")
+            continue
+        scope = arn[len(THIS_API_ARN):]
+        if p.get("FunctionName") == {"Ref": "ExecuteFunction"}:
+            execute_routes.add(scope)
+        elif scope == "authorizers/*":
+            authorizer_permissions[name] = p.get("FunctionName")
+        else:
+            problems.append(f"{name}: unexpected API Gateway permission on {p.get('FunctionName')} for {scope}")
+    if execute_routes != EXECUTE_ROUTES:
+        problems.append(f"ExecuteFunction: API Gateway permissions must cover exactly {sorted(EXECUTE_ROUTES)}, "
+                        f"found {sorted(execute_routes)}")
+    lambda_auth = auth in ("LAMBDA_TOKEN", "LAMBDA_REQUEST")
+    expected_authorizers = [values.get("AuthorizerFunctionArn")] if lambda_auth else []
+    if list(authorizer_permissions.values()) != expected_authorizers:
+        problems.append(f"the authorizer permission must exist iff ApiAuth is LAMBDA_* (for {expected_authorizers}), "
+                        f"found {authorizer_permissions}")
+
+    # -- the API key: exists iff required, enabled, on the usage plan, its id an output
+    keys = of_type("AWS::ApiGateway::ApiKey")
+    plan_keys = of_type("AWS::ApiGateway::UsagePlanKey")
+    if key_required:
+        if len(keys) != 1 or any(k["Properties"].get("Enabled") is not True for k in keys.values()):
+            problems.append(f"ApiKeyRequired=true: expected one enabled API key, found {sorted(keys)}")
+        attached = {(pk["Properties"].get("KeyId", {}).get("Ref"), json.dumps(pk["Properties"].get("UsagePlanId")),
+                     pk["Properties"].get("KeyType")) for pk in plan_keys.values()}
+        if {(k, json.dumps({"Ref": "SandboxUsagePlan"}), "API_KEY") for k in keys} != attached:
+            problems.append(f"ApiKeyRequired=true: the key must be attached to SandboxUsagePlan, found {attached}")
+        if cfn.get("Outputs", {}).get("ApiKeyId", {}).get("Value") != ({"Ref": next(iter(keys))} if keys else None):
+            problems.append("ApiKeyRequired=true: output ApiKeyId must give the key's id")
+    elif keys or plan_keys or "ApiKeyId" in cfn.get("Outputs", {}):
+        problems.append(f"ApiKeyRequired=false: no API key, usage plan key or ApiKeyId output, "
+                        f"found {sorted(keys) + sorted(plan_keys)}")
     return problems
 
 
@@ -579,11 +856,18 @@ def main() -> int:
                 }}
         with open(args.asl_template, "w", encoding="utf-8") as f:
             json.dump(asl, f, indent=1)
-    api_auth = template["Resources"].get("SandboxApi", {}).get("Properties", {}).get("Auth", {})
-    key_required = api_auth.get("ApiKeyRequired") is True
     resources = 0
     for params in param_sets:
         label = ",".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+        values = parameter_values(template, params)
+        evaluator = Evaluator(template, values)
+        try:
+            refused = parameter_problems(template, params) + evaluator.rule_failures(template.get("Rules", {}))
+        except TemplateError as e:
+            refused = [f"cannot evaluate the Rules: {e}"]
+        if refused:
+            failures.extend(f"[{label}] CloudFormation would refuse this parameter set: {r}" for r in refused)
+            continue
         try:
             cfn = translate(template, params)
         except InvalidDocumentException as e:
@@ -592,7 +876,12 @@ def main() -> int:
         except Exception as e:  # translator bugs surface as arbitrary exceptions
             failures.append(f"[{label}] translate: {type(e).__name__}: {e}")
             continue
-        failures.extend(f"[{label}] {p}" for p in check_output(cfn, params, key_required))
+        try:
+            effective = evaluator.effective(cfn)
+        except TemplateError as e:
+            failures.append(f"[{label}] cannot evaluate the translated template: {e}")
+            continue
+        failures.extend(f"[{label}] {p}" for p in check_output(effective, values))
         if not params:
             resources = len(cfn["Resources"])
             if args.output:

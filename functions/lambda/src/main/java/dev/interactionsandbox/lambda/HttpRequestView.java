@@ -35,12 +35,26 @@ record HttpRequestView(String method, String path, String pathId, JsonNode event
         String id = event.path("pathParameters").path("id").asText(null);
         JsonNode identity = context.path("identity");
         String sourceIp = v2 ? context.path("http").path("sourceIp").asText(null) : identity.path("sourceIp").asText(null);
-        String principal = firstText(identity.path("userArn"), identity.path("caller"),
-                context.path("authorizer").path("principalId"), context.path("authorizer").path("iam").path("userArn"),
-                identity.path("apiKeyId"));
+        String principal = principal(identity, context.path("authorizer"));
         CallerContext caller = new CallerContext(principal == null ? "anonymous" : principal, sourceIp, "api",
                 context.path("requestId").asText(null));
         return new HttpRequestView(method, path, id, event, caller);
+    }
+
+    /**
+     * Who called, for the audit trail, in the order of the template's ApiAuth modes: the IAM principal (AWS_IAM,
+     * SigV4), a Lambda authorizer's principalId (LAMBDA_TOKEN, LAMBDA_REQUEST), the Cognito user's {@code sub}, else
+     * {@code cognito:username} (COGNITO; REST events carry the ID token's claims under {@code authorizer.claims},
+     * HTTP API JWT authorizers under {@code authorizer.jwt.claims}), HTTP API IAM, and last the API key id (NONE with
+     * ApiKeyRequired). API Gateway sets all of these; a client cannot.
+     */
+    private static String principal(JsonNode identity, JsonNode authorizer) {
+        JsonNode restClaims = authorizer.path("claims");
+        JsonNode jwtClaims = authorizer.path("jwt").path("claims");
+        return firstText(identity.path("userArn"), identity.path("caller"), authorizer.path("principalId"),
+                restClaims.path("sub"), restClaims.path("cognito:username"),
+                jwtClaims.path("sub"), jwtClaims.path("cognito:username"),
+                authorizer.path("iam").path("userArn"), identity.path("apiKeyId"));
     }
 
     /** The body as text: base64-decoded when flagged, and strictly UTF-8. */
