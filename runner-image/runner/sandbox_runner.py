@@ -670,28 +670,38 @@ _PATH_EVENTS = {
 _READ_ONLY_DEVICES = ("/dev/urandom", "/dev/random", "/dev/zero")
 
 
+_READ_ROOT_CANDIDATES = []
+
+
+def _read_root_candidates():
+    """Real paths of the interpreter's library directories (computed once: a warm server does it before forking,
+    so no execution pays for sysconfig and realpath)."""
+    if not _READ_ROOT_CANDIDATES:
+        cands = [os.path.dirname(os.__file__), os.path.dirname(json.__file__)]
+        cands += [p for p in sys.path if isinstance(p, str)]
+        try:
+            import sysconfig
+            for key in ("stdlib", "platstdlib"):
+                cands.append(sysconfig.get_paths().get(key) or "")
+        except Exception:  # noqa: BLE001
+            pass
+        cands.append("/usr/share/zoneinfo")
+        roots = set()
+        for c in cands:
+            if not c or not os.path.isabs(c):
+                continue
+            r = os.path.realpath(c)
+            if r in ("/", "/tmp", "/usr", "/usr/lib", "/usr/local", "/opt", "/proc", "/sys",
+                     "/dev", "/etc", "/home", "/root", "/var"):
+                continue
+            roots.add(r)
+        _READ_ROOT_CANDIDATES.extend(sorted(roots))
+    return _READ_ROOT_CANDIDATES
+
+
 def _python_read_roots(workdir):
-    roots = set()
-    cands = [os.path.dirname(os.__file__), os.path.dirname(json.__file__)]
-    cands += [p for p in sys.path if isinstance(p, str)]
-    try:
-        import sysconfig
-        for key in ("stdlib", "platstdlib"):
-            cands.append(sysconfig.get_paths().get(key) or "")
-    except Exception:  # noqa: BLE001
-        pass
-    cands.append("/usr/share/zoneinfo")
-    for c in cands:
-        if not c or not os.path.isabs(c):
-            continue
-        r = os.path.realpath(c)
-        if r in ("/", "/tmp", "/usr", "/usr/lib", "/usr/local", "/opt", "/proc", "/sys",
-                 "/dev", "/etc", "/home", "/root", "/var"):
-            continue
-        if workdir == r or workdir.startswith(r + "/"):
-            continue  # never a whole parent of the work dir
-        roots.add(r)
-    return tuple(sorted(roots))
+    # never a whole parent of the work dir
+    return tuple(r for r in _read_root_candidates() if not (workdir == r or workdir.startswith(r + "/")))
 
 
 def install_guard(workdir, policy, report_fd=REPORT_FD):
@@ -1821,6 +1831,7 @@ def serve(in_fd=0, out_fd=1):
             __import__(name)
         except ImportError:
             pass
+    _read_root_candidates()
     libc = _libc()
     non_dumpable = False
     if os.geteuid() != 0:
