@@ -294,6 +294,10 @@ class _Execution:
         # True once a sweep found no process of the execution left after the child ended: no member exists, and
         # only a member could create one, so later sweeps would find nothing either.
         self.clean = False
+        # True once pid 1 of the execution's pid namespace reported that it reaped every other process of it. The
+        # code never runs outside that namespace, so after the child (which waits for pid 1) has ended, nothing of
+        # the execution is left and no sweep of /proc is needed.
+        self.namespace_emptied = False
 
     # -- membership -------------------------------------------------------
     def members(self):
@@ -376,6 +380,9 @@ class _Execution:
 
     def kill_all(self):
         """SIGKILL every process of the execution until none is left; return count."""
+        if self.namespace_emptied and self.child_status is not None and not self.killed:
+            self.clean = True
+            return 0
         before = len(self.killed)
         deadline = _now() + KILL_DEADLINE_S
         found = True
@@ -1610,6 +1617,37 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
     drain_until = None
     report_seen = 0
 
+    def take_ctl(data):
+        if len(st["ctl"]) < 65536:
+            st["ctl"] += data
+            for line in bytes(st["ctl"]).split(b"\n"):
+                try:
+                    obj = json.loads(line) if line else None
+                except ValueError:
+                    continue
+                if not isinstance(obj, dict):
+                    continue
+                if obj.get("t") == "init" and isinstance(obj.get("pid"), int):
+                    ex.init_pid = obj["pid"]
+                elif obj.get("t") == "status" and ex.init_pid is not None:
+                    # pid 1 of the namespace writes this only once no other process of it is left
+                    ex.namespace_emptied = True
+
+    def take_pending_ctl():
+        while ctl_r in open_reads:
+            try:
+                data = os.read(ctl_r, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                sel.unregister(ctl_r)
+                os.close(ctl_r)
+                open_reads.discard(ctl_r)
+                return
+            take_ctl(data)
+
     def stop(reason):
         if st["stop"] is None:
             st["stop"] = reason
@@ -1638,6 +1676,7 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
                 os.close(child_fd)
                 child_fd = None
             if child_done and drain_until is None:
+                take_pending_ctl()
                 # The child ended: whatever is still running is a leftover.
                 if st["stop"] is None:
                     st["killed_after"] += ex.kill_all()
@@ -1721,16 +1760,7 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
                                     stop("violation")
                                     break
                 else:
-                    if len(st["ctl"]) < 65536:
-                        st["ctl"] += data
-                        try:
-                            for line in bytes(st["ctl"]).split(b"\n"):
-                                obj = json.loads(line) if line else None
-                                if isinstance(obj, dict) and obj.get("t") == "init" and \
-                                        isinstance(obj.get("pid"), int):
-                                    ex.init_pid = obj["pid"]
-                        except ValueError:
-                            pass
+                    take_ctl(data)
             if (st["stop"] is None and not child_done and _now() >= next_sample):
                 next_sample = _now() + SAMPLE_INTERVAL_S
                 if ex.user_process_count() >= job["maxProcesses"]:
