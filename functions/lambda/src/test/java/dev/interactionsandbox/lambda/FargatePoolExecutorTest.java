@@ -14,6 +14,8 @@ import dev.interactionsandbox.core.model.Outcome;
 import dev.interactionsandbox.core.model.Policy;
 import dev.interactionsandbox.core.model.RunProgress;
 import dev.interactionsandbox.core.model.RunReport;
+import dev.interactionsandbox.core.port.Executor;
+import dev.interactionsandbox.core.port.OperationalLog;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -25,7 +27,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
@@ -185,6 +190,45 @@ class FargatePoolExecutorTest extends FargateStackTest {
             RunProgress.Detached detached = assertInstanceOf(RunProgress.Detached.class, second);
             assertTrue(detached.run().handle().contains(":task/"), detached.run().handle());
             assertFalse(detached.run().isolation().contains("single-use-listener"));
+        }
+    }
+
+    @Test
+    void theHandlerWithAPoolWhoseServiceHasNoWaitingTaskStartsATask() {
+        Map<String, String> env = new HashMap<>(stack.environment(120));
+        env.put("FARGATE_POOL_SERVICE", "runner-pool-" + UUID.randomUUID());
+        env.put("FARGATE_POOL_PORT", "8000");
+        try (SandboxRuntime runtime = Invocations.runtime(env)) {
+            Invocations.HttpAnswer answer = new Invocations(runtime).post(Invocations.request("print(1)")
+                    .put("mode", "container"));
+
+            assertEquals(202, answer.status(), answer.body().toString());
+            assertEquals("RUNNING", answer.body().path("status").asText());
+        }
+    }
+
+    @Test
+    void thePoolIsTriedFirstOnlyWhenItsServiceIsConfiguredAndAPortOutOfRangeStopsTheFunction() throws Exception {
+        Map<String, String> env = new HashMap<>(stack.environment(120));
+        assertInstanceOf(FargateExecutor.class, containerPath(env));
+        env.put("FARGATE_POOL_SERVICE", "runner-pool");
+        assertInstanceOf(PoolFirstFargateExecutor.class, containerPath(env));
+        env.put("FARGATE_POOL_PORT", "70000");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> containerPath(env));
+        assertTrue(e.getMessage().contains("FARGATE_POOL_PORT"), e.getMessage());
+    }
+
+    private static Executor containerPath(Map<String, String> env) throws Exception {
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            return ContainerPathFactory.aws().create(Config.fromEnvironment(Invocations.environment(env)),
+                    Invocations.JSON, new JsonLinesLog(Invocations.JSON, System.out, OperationalLog.Level.WARN,
+                            Clock.systemUTC()), resources).orElseThrow();
+        } finally {
+            for (AutoCloseable resource : resources) {
+                resource.close();
+            }
         }
     }
 
