@@ -545,9 +545,9 @@ class UnprivilegedRunnerTests(RunnerTestCase):
 class ListenTests(RunnerTestCase):
     """Listen mode: a pre-started single-use runner handed one job over TCP."""
 
-    def start(self, *args, env=None):
+    def start(self, *args, env=None, pass_fds=()):
         proc = subprocess.Popen([PYTHON, "-I", "-S", "-B", RUNNER] + list(args),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=pass_fds,
                                 env=env if env is not None else {"CANARY_SECRET": CANARY})
         self.addCleanup(self._stop, proc)
         line = json.loads(proc.stderr.readline())
@@ -692,9 +692,12 @@ class ListenTests(RunnerTestCase):
                 "    except OSError:\n"
                 "        pass\n"
                 "print(socks)")
+        # descriptors 3..6 taken in the runner, so that its sockets sit above the ones the child's set-up reuses
+        held = [os.open(os.devnull, os.O_RDONLY) for _ in range(4)]
+        self.addCleanup(lambda: [os.close(fd) for fd in held])
         for mode, disable in MODES:
             with self.subTest(mode=mode):
-                proc, port = self.start("--listen", "0")
+                proc, port = self.start("--listen", "0", pass_fds=held)
                 _accepted, result = self.exchange(port, self.job(code, policy="permissive", disable=disable))
                 self.assertEqual((result["outcome"], result["stdout"]), ("ok", "[]\n"), result)
                 self.assertEqual(proc.wait(10), 0)
