@@ -123,6 +123,10 @@ ALLOWED_ACTIONS = {
         "logs:CreateLogStream", "logs:PutLogEvents",
         # container path
         "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "iam:PassRole", "logs:GetLogEvents",
+        "ecs:DescribeTaskDefinition",
+        # runner pool: list the waiting tasks; the function's own interfaces in the VPC
+        "ecs:ListTasks", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses", "ec2:DescribeNetworkInterfaces",
     },
     "SubprocessExecutorRole": {"logs:CreateLogStream", "logs:PutLogEvents", "ec2:CreateNetworkInterface",
                                "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
@@ -141,6 +145,8 @@ ALLOWED_ACTIONS = {
 RESOURCELESS_ACTIONS = {
     "RunnerExecutionRole": {"ecr:GetAuthorizationToken"},
     "SubprocessExecutorRole": {"ec2:DescribeNetworkInterfaces"},
+    # ListTasks' only resource type is the container instance (Fargate tasks have none): scoped by ecs:cluster.
+    "ExecuteFunctionRole": {"ecs:DescribeTaskDefinition", "ecs:ListTasks", "ec2:DescribeNetworkInterfaces"},
     "ExecuteStateMachineRole": LOG_DELIVERY,
     "FanOutStateMachineRole": LOG_DELIVERY,
 }
@@ -152,6 +158,8 @@ WORKFLOW_RESOURCES = {
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 RUNNER_CONTAINER = "runner"
 RUNNER_LOG_STREAM_PREFIX = "runner"
+# What a pooled runner task gets in its environment (listen mode), and nothing else.
+POOL_ENVIRONMENT = {"SANDBOX_LISTEN_PORT", "SANDBOX_IDLE_SECONDS"}
 # Ulimit names Fargate accepts (task definition parameters, Fargate considerations).
 FARGATE_ULIMITS = {
     "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss",
@@ -323,7 +331,9 @@ def check_state_machines(template: dict[str, Any]) -> list[str]:
 
 
 # Parameter sets the template's Rules must refuse: an authorizer mode without what it authorizes against.
-MUST_BE_REFUSED = ({"ApiAuth": "COGNITO"}, {"ApiAuth": "LAMBDA_TOKEN"}, {"ApiAuth": "LAMBDA_REQUEST"})
+# A runner pool without the DynamoDB prefix list (ExecuteFunction in the VPC could not reach its tables).
+MUST_BE_REFUSED = ({"ApiAuth": "COGNITO"}, {"ApiAuth": "LAMBDA_TOKEN"}, {"ApiAuth": "LAMBDA_REQUEST"},
+                   {"RunnerPoolSize": "2"})
 
 
 def check_api_source(template: dict[str, Any]) -> list[str]:
@@ -346,7 +356,7 @@ def check_api_source(template: dict[str, Any]) -> list[str]:
     for params in MUST_BE_REFUSED:
         try:
             if not Evaluator(template, parameter_values(template, params)).rule_failures(template.get("Rules", {})):
-                problems.append(f"Rules must refuse {params} with the default (empty) ARNs")
+                problems.append(f"Rules must refuse {params} with the default (empty) ARNs or prefix list")
         except TemplateError as e:
             problems.append(f"Rules: {e}")
     return problems
@@ -618,6 +628,7 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
     if list(task_defs) != ["RunnerTaskDefinition"]:
         problems.append(f"expected exactly one task definition RunnerTaskDefinition, got {sorted(task_defs)}")
     family = None
+    listen_port = None
     for name, td in task_defs.items():
         p = td["Properties"]
         family = sub_string(p.get("Family"))
@@ -662,9 +673,17 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
             for u in ulimits.values():
                 if u.get("SoftLimit", 0) > u.get("HardLimit", 0):
                     problems.append(f"{where}: ulimit {u.get('Name')} soft limit above hard limit")
-            for key in ("Environment", "EnvironmentFiles", "Secrets", "Links", "VolumesFrom", "DockerSecurityOptions"):
+            for key in ("EnvironmentFiles", "Secrets", "Links", "VolumesFrom", "DockerSecurityOptions"):
                 if c.get(key):
                     problems.append(f"{where}: {key} must not be set (the job arrives in the RunTask overrides)")
+            environment = {e.get("Name"): e.get("Value") for e in c.get("Environment", [])}
+            if environment and ("RunnerPoolService" not in res or set(environment) != POOL_ENVIRONMENT):
+                problems.append(f"{where}: Environment only with a runner pool, and only {sorted(POOL_ENVIRONMENT)} "
+                                f"(the job arrives in the RunTask overrides or over the pool connection), "
+                                f"found {sorted(environment)}")
+            if "RunnerPoolService" in res and set(environment) != POOL_ENVIRONMENT:
+                problems.append(f"{where}: a runner pool needs {sorted(POOL_ENVIRONMENT)} (listen mode)")
+            listen_port = environment.get("SANDBOX_LISTEN_PORT")
             if any(m.get("SourceVolume") not in {v.get("Name") for v in p.get("Volumes", [])}
                    for m in c.get("MountPoints", [])):
                 problems.append(f"{where}: mount point of an undeclared volume")
@@ -702,7 +721,7 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
     for st in statements(efr) if efr else []:
         actions = set(as_list(st["Action"]))
         sid = st.get("Sid")
-        if actions & {"ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask"}:
+        if actions & {"ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "ecs:ListTasks"}:
             if condition_value(st, "ArnEquals", "ecs:cluster") != cluster:
                 problems.append(f"ExecuteFunctionRole {sid}: ECS actions need the condition ecs:cluster = RunnerCluster")
         if "ecs:RunTask" in actions and (actions != {"ecs:RunTask"} or family is None
@@ -711,6 +730,16 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
         if actions & {"ecs:DescribeTasks", "ecs:StopTask"} and (
                 not actions <= {"ecs:DescribeTasks", "ecs:StopTask"} or sub_string(st.get("Resource")) != task_arn):
             problems.append(f"ExecuteFunctionRole {sid}: DescribeTasks/StopTask only on {task_arn}")
+        if "ecs:ListTasks" in actions and actions != {"ecs:ListTasks"}:
+            problems.append(f"ExecuteFunctionRole {sid}: ecs:ListTasks must stand alone")
+        if "ecs:ListTasks" in actions and "RunnerPoolService" not in res:
+            problems.append(f"ExecuteFunctionRole {sid}: ecs:ListTasks only with a runner pool")
+        if actions & {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} and "RunnerPoolService" not in res:
+            problems.append(f"ExecuteFunctionRole {sid}: network interfaces only with a runner pool (function in the VPC)")
+        if "ec2:CreateNetworkInterface" in actions and (
+                ARN_PREFIX.replace("{service}", "ec2") + "security-group/${ExecuteFunctionSecurityGroup.GroupId}"
+                not in [sub_string(v) for v in as_list(st.get("Resource"))]):
+            problems.append(f"ExecuteFunctionRole {sid}: interfaces only in ExecuteFunctionSecurityGroup")
         if "iam:PassRole" in actions and (
                 actions != {"iam:PassRole"}
                 or st.get("Resource") != {"Fn::GetAtt": ["RunnerExecutionRole", "Arn"]}
@@ -767,12 +796,21 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
             problems.append(f"{name}: rule open to anywhere")
     runner_sg = groups.get("RunnerSecurityGroup")
     runner_sg_id = {"Fn::GetAtt": ["RunnerSecurityGroup", "GroupId"]}
+    function_sg_id = {"Fn::GetAtt": ["ExecuteFunctionSecurityGroup", "GroupId"]}
     if runner_sg is None:
         problems.append("RunnerSecurityGroup missing")
     else:
-        if runner_sg["Properties"].get("SecurityGroupIngress") or any(
-                r["Properties"].get("GroupId") == runner_sg_id for r in of_type("AWS::EC2::SecurityGroupIngress").values()):
-            problems.append("RunnerSecurityGroup must have no ingress")
+        if runner_sg["Properties"].get("SecurityGroupIngress"):
+            problems.append("RunnerSecurityGroup must have no inline ingress")
+        for name, rule in of_type("AWS::EC2::SecurityGroupIngress").items():
+            p = rule["Properties"]
+            if p.get("GroupId") != runner_sg_id:
+                continue
+            if "RunnerPoolService" not in res or p.get("SourceSecurityGroupId") != function_sg_id \
+                    or p.get("IpProtocol") != "tcp" or listen_port is None \
+                    or (str(p.get("FromPort")), str(p.get("ToPort"))) != (listen_port, listen_port):
+                problems.append(f"{name}: RunnerSecurityGroup admits only the pool's listen port ({listen_port}) "
+                                f"from ExecuteFunctionSecurityGroup, and only with a runner pool")
         if any(r["Properties"].get("GroupId") == runner_sg_id for r in of_type("AWS::EC2::SecurityGroupEgress").values()):
             problems.append("RunnerSecurityGroup: egress only inline (standalone rules add to the default)")
         for rule in runner_sg["Properties"].get("SecurityGroupEgress", []):
@@ -785,8 +823,10 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
     for name, rule in of_type("AWS::EC2::SecurityGroupIngress").items():
         p = rule["Properties"]
         if p.get("GroupId") == {"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]} and (
-                p.get("SourceSecurityGroupId") != runner_sg_id or (p.get("FromPort"), p.get("ToPort")) != (443, 443)):
-            problems.append(f"{name}: the endpoints admit tcp/443 from RunnerSecurityGroup only")
+                p.get("SourceSecurityGroupId") not in (runner_sg_id, function_sg_id)
+                or (p.get("FromPort"), p.get("ToPort")) != (443, 443)):
+            problems.append(f"{name}: the endpoints admit tcp/443 from RunnerSecurityGroup (and "
+                            f"ExecuteFunctionSecurityGroup) only")
     endpoints = of_type("AWS::EC2::VPCEndpoint")
     found = set()
     for name, ep in endpoints.items():
@@ -806,6 +846,58 @@ def check_container_path(cfn: dict[str, Any], roles: dict[str, dict[str, Any]]) 
     for expected in (("ecr.api", "Interface"), ("ecr.dkr", "Interface"), ("logs", "Interface"), ("s3", "Gateway")):
         if expected not in found:
             problems.append(f"VPC endpoint {expected[0]} ({expected[1]}) missing")
+    problems.extend(check_runner_pool(res, found, listen_port))
+    return problems
+
+
+def check_runner_pool(res: dict[str, Any], endpoints: set[tuple[str, str]], listen_port: str | None) -> list[str]:
+    """With a runner pool: the service runs the runner task definition privately, and ExecuteFunction sits in the
+    private subnets behind its own group, wired to the service and port, with the endpoints it then needs.
+    Without one: nothing of it exists and ExecuteFunction stays outside the VPC."""
+    problems: list[str] = []
+    service = res.get("RunnerPoolService")
+    fn = res.get("ExecuteFunction", {}).get("Properties", {})
+    env = fn.get("Environment", {}).get("Variables", {})
+    if service is None:
+        for name in ("ExecuteFunctionSecurityGroup", "RunnerPoolIngressFromExecuteFunction"):
+            if name in res:
+                problems.append(f"{name} only with a runner pool")
+        if "VpcConfig" in fn or "FARGATE_POOL_SERVICE" in env:
+            problems.append("ExecuteFunction: VpcConfig and FARGATE_POOL_SERVICE only with a runner pool")
+        return problems
+    p = service["Properties"]
+    network = p.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+    if (p.get("Cluster"), p.get("TaskDefinition"), p.get("LaunchType")) != (
+            {"Ref": "RunnerCluster"}, {"Ref": "RunnerTaskDefinition"}, "FARGATE"):
+        problems.append("RunnerPoolService: the runner task definition on Fargate in RunnerCluster")
+    if network.get("AssignPublicIp") != "DISABLED" or network.get("Subnets") != [
+            {"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}] or network.get("SecurityGroups") != [
+            {"Fn::GetAtt": ["RunnerSecurityGroup", "GroupId"]}]:
+        problems.append("RunnerPoolService: private subnets, no public IP, RunnerSecurityGroup only")
+    if p.get("EnableExecuteCommand") is True:
+        problems.append("RunnerPoolService: no ECS Exec")
+    if env.get("FARGATE_POOL_SERVICE") != {"Fn::GetAtt": ["RunnerPoolService", "Name"]} \
+            or listen_port is None or str(env.get("FARGATE_POOL_PORT")) != listen_port:
+        problems.append(f"ExecuteFunction: FARGATE_POOL_SERVICE must name RunnerPoolService and FARGATE_POOL_PORT "
+                        f"be the runner's listen port ({listen_port}), found {env.get('FARGATE_POOL_SERVICE')!r}, "
+                        f"{env.get('FARGATE_POOL_PORT')!r}")
+    vpc = fn.get("VpcConfig") or {}
+    if vpc.get("SubnetIds") != [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}] or vpc.get(
+            "SecurityGroupIds") != [{"Fn::GetAtt": ["ExecuteFunctionSecurityGroup", "GroupId"]}]:
+        problems.append("ExecuteFunction: with a runner pool, in the private subnets behind ExecuteFunctionSecurityGroup")
+    group = res.get("ExecuteFunctionSecurityGroup", {}).get("Properties", {})
+    if group.get("SecurityGroupIngress"):
+        problems.append("ExecuteFunctionSecurityGroup must have no ingress")
+    for rule in group.get("SecurityGroupEgress", []):
+        to_runner = rule.get("DestinationSecurityGroupId") == {"Fn::GetAtt": ["RunnerSecurityGroup", "GroupId"]}
+        port = str(listen_port) if to_runner else "443"
+        if rule.get("IpProtocol") != "tcp" or (str(rule.get("FromPort")), str(rule.get("ToPort"))) != (port, port) \
+                or not ({"DestinationSecurityGroupId", "DestinationPrefixListId"} & set(rule)):
+            problems.append(f"ExecuteFunctionSecurityGroup: egress only to the runner port and to the endpoints and "
+                            f"DynamoDB on 443, found {rule}")
+    for expected in (("ecs", "Interface"), ("lambda", "Interface"), ("dynamodb", "Gateway")):
+        if expected not in endpoints:
+            problems.append(f"VPC endpoint {expected[0]} ({expected[1]}) missing: ExecuteFunction is in the VPC")
     return problems
 
 

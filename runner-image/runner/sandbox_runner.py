@@ -9,6 +9,12 @@ or as a warm fork server (``serve()``: JSON-lines jobs in, one forked supervisor
 
     python3 -I -S -B sandbox_runner.py --serve
 
+or as a pre-started single-use task (``listen()``: one TCP connection, one job line in, one result line back, on
+the connection and on stdout; exits unused after the idle lifetime):
+
+    python3 -I -S -B sandbox_runner.py --listen PORT [--idle-seconds N]
+    SANDBOX_LISTEN_PORT=PORT [SANDBOX_IDLE_SECONDS=N] python3 -I -S -B sandbox_runner.py
+
 The runner process is the *supervisor*: it never runs user code.  It forks a
 *child* that hardens itself (session, descriptors, namespaces, rlimits, uid,
 environment, work dir, seccomp, audit-hook guard) and only then compiles and
@@ -28,7 +34,7 @@ Protocol between child and supervisor
   runs, so its content cannot be forged: init's pid and the user process's
   wait status.
 
-Importable: ``run_job(job) -> dict``, ``main()`` and ``serve()``; nothing happens at import.
+Importable: ``run_job(job) -> dict``, ``main()``, ``serve()`` and ``listen()``; nothing happens at import.
 ``run_job`` sets process-wide state (child subreaper) and must not be called
 concurrently from several threads of one process (a warm fork server forks per
 job, which is fine).
@@ -43,7 +49,7 @@ import signal
 import sys
 import time
 
-__all__ = ["run_job", "main", "serve", "OUTCOMES", "ISOLATION_NAMES"]
+__all__ = ["run_job", "main", "serve", "listen", "OUTCOMES", "ISOLATION_NAMES"]
 
 OUTCOMES = ("ok", "runtime_error", "syntax_error", "timeout", "memory_limit",
             "output_limit", "resource_limit", "policy_violation", "system_error")
@@ -1970,26 +1976,166 @@ def serve(in_fd=0, out_fd=1):
     return 0
 
 
+def _run_raw_job(raw, started):
+    """One job document as bytes -> its result dict (never raises)."""
+    try:
+        job = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        return _system_error("invalid job JSON: %s" % e, started)
+    return run_job(job)
+
+
+def _result_bytes(result):
+    return json.dumps(result, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
+
+
+def _emit(result):
+    """The result line on standard output (the task's log stream); False when it cannot be written."""
+    try:
+        sys.stdout.buffer.write(_result_bytes(result))
+        sys.stdout.buffer.flush()
+        return True
+    except OSError:
+        return False
+
+
 def main():
     started = _now()
     try:
-        raw = _read_job_bytes()
-        try:
-            job = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as e:
-            result = _system_error("invalid job JSON: %s" % e, started)
-        else:
-            result = run_job(job)
+        result = _run_raw_job(_read_job_bytes(), started)
     except BaseException as e:  # noqa: BLE001
         result = _system_error("runner failure: %s: %s" % (type(e).__name__, e), started)
-    out = json.dumps(result, ensure_ascii=False).encode("utf-8", "replace")
+    return 0 if _emit(result) else 1
+
+
+# --------------------------------------------------------------------------
+# listen mode: a pre-started single-use task handed its job over TCP
+# --------------------------------------------------------------------------
+
+LISTEN_PORT_VARIABLE = "SANDBOX_LISTEN_PORT"
+IDLE_VARIABLE = "SANDBOX_IDLE_SECONDS"
+LISTEN_IDLE_DEFAULT_S = 3600
+LISTEN_READ_TIMEOUT_S = 10.0
+LISTEN_LINE_MAX = SERVE_LINE_MAX
+LISTEN_ACCEPTED = b'{"t":"accepted"}\n'
+
+
+def _log(obj):
+    """A line on standard error: the task's log stream, never the result channel."""
     try:
-        sys.stdout.buffer.write(out + b"\n")
-        sys.stdout.buffer.flush()
-    except OSError:
-        return 1
-    return 0
+        sys.stderr.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _read_job_line(conn, started):
+    """(job bytes, None) or (None, system_error result): one line, at most LISTEN_LINE_MAX bytes, within
+    LISTEN_READ_TIMEOUT_S in all."""
+    import socket
+    deadline = started + LISTEN_READ_TIMEOUT_S
+    data = bytearray()
+    while True:
+        cut = data.find(b"\n")
+        if cut >= 0:
+            return bytes(data[:cut]), None
+        if len(data) > LISTEN_LINE_MAX:
+            return None, _system_error("job line longer than %d bytes" % LISTEN_LINE_MAX, started)
+        left = deadline - _now()
+        if left <= 0:
+            return None, _system_error("no complete job line within %g s" % LISTEN_READ_TIMEOUT_S, started)
+        conn.settimeout(left)
+        try:
+            chunk = conn.recv(1 << 20)
+        except socket.timeout:
+            continue
+        if not chunk:
+            return None, _system_error("the connection closed before a complete job line", started)
+        data += chunk
+
+
+def listen(port, idle_seconds=LISTEN_IDLE_DEFAULT_S, host="0.0.0.0"):
+    """Single-use listener: accepts ONE connection on ``host:port``, closes the listening socket at once (a second
+    connection is refused), answers ``{"t":"accepted"}``, reads one job line and runs it with ``run_job`` exactly as
+    ``main()`` would. The result line goes to the connection and to standard output (the log stream, so a lost
+    connection still leaves the result readable). Exits unused after ``idle_seconds`` without a connection. Port 0
+    picks a free port; the bound port is logged on standard error as ``{"t":"listening","port":...}``."""
+    import socket
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)   # not inheritable (PEP 446)
+    try:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind((host, port))
+        server.listen(1)
+        _log({"t": "listening", "port": server.getsockname()[1], "idleSeconds": idle_seconds})
+        server.settimeout(idle_seconds)
+        try:
+            conn, _peer = server.accept()
+        except socket.timeout:
+            _log({"t": "idle", "detail": "no job within the idle lifetime; exiting unused"})
+            return 0
+    finally:
+        server.close()
+    with conn:
+        started = _now()
+        try:
+            conn.sendall(LISTEN_ACCEPTED)
+        except OSError:
+            return 1   # the peer is gone before it sent a job: nothing ran
+        raw, result = _read_job_line(conn, started)
+        if result is None:
+            try:
+                result = _run_raw_job(raw, started)
+            except BaseException as e:  # noqa: BLE001
+                result = _system_error("runner failure: %s: %s" % (type(e).__name__, e), started)
+        written = _emit(result)
+        try:
+            conn.settimeout(LISTEN_READ_TIMEOUT_S)
+            conn.sendall(_result_bytes(result))
+        except OSError:
+            pass    # the result is in the log stream
+    return 0 if written else 1
+
+
+def _listen_arguments(argv, env):
+    """(port, idle seconds) when this process should listen, else None. ``--listen PORT [--idle-seconds N]``, or
+    SANDBOX_LISTEN_PORT (and SANDBOX_IDLE_SECONDS) from a task definition, unless the task was started with its job
+    in SANDBOX_JOB_B64 (RunTask)."""
+    port = idle = None
+    args = list(argv)
+    while args:
+        name = args.pop(0)
+        if name not in ("--listen", "--idle-seconds") or not args:
+            raise SystemExit("usage: sandbox_runner.py [--serve | --listen PORT [--idle-seconds N]]")
+        value = args.pop(0)
+        if name == "--listen":
+            port = value
+        else:
+            idle = value
+    if port is None and not env.get("SANDBOX_JOB_B64"):
+        port = env.get(LISTEN_PORT_VARIABLE)
+    if port is None:
+        return None
+    if idle is None:
+        idle = env.get(IDLE_VARIABLE, LISTEN_IDLE_DEFAULT_S)
+    try:
+        port, idle = int(port), float(idle)
+    except ValueError:
+        raise SystemExit("listen port and idle seconds must be numbers")
+    if not 0 <= port <= 65535 or idle <= 0:
+        raise SystemExit("listen port must be within [0, 65535] and idle seconds positive")
+    return port, idle
+
+
+def _entry(argv):
+    if argv == ["--serve"]:
+        return serve()
+    listening = _listen_arguments(argv, os.environ)
+    if listening is not None:
+        for name in (LISTEN_PORT_VARIABLE, IDLE_VARIABLE):
+            os.environ.pop(name, None)
+        return listen(*listening)
+    return main()
 
 
 if __name__ == "__main__":
-    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())
+    sys.exit(_entry(sys.argv[1:]))

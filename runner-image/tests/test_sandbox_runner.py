@@ -542,6 +542,184 @@ class UnprivilegedRunnerTests(RunnerTestCase):
         self.assertEqual(os.path.getsize(target), size)
 
 
+class ListenTests(RunnerTestCase):
+    """Listen mode: a pre-started single-use runner handed one job over TCP."""
+
+    def start(self, *args, env=None, pass_fds=()):
+        proc = subprocess.Popen([PYTHON, "-I", "-S", "-B", RUNNER] + list(args),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=pass_fds,
+                                env=env if env is not None else {"CANARY_SECRET": CANARY})
+        self.addCleanup(self._stop, proc)
+        line = json.loads(proc.stderr.readline())
+        self.assertEqual(line["t"], "listening")
+        return proc, line["port"]
+
+    @staticmethod
+    def _stop(proc):
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+    @staticmethod
+    def job(code, **fields):
+        job = {"executionId": "listen", "code": code, "workRoot": tempfile.gettempdir(), "timeoutSeconds": 10,
+               "uidCount": 64}
+        job.update(fields)
+        return (json.dumps(job) + "\n").encode()
+
+    @staticmethod
+    def exchange(port, data):
+        """(accepted line, result line) of one connection that sends ``data``."""
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+            reader = conn.makefile("rb")
+            accepted = json.loads(reader.readline())
+            conn.sendall(data)
+            result = json.loads(reader.readline())
+            reader.close()
+            return accepted, result
+
+    def test_job_over_tcp_answers_like_stdin_mode_and_logs_the_result(self):
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                proc, port = self.start("--listen", "0")
+                accepted, result = self.exchange(port, self.job("print('hello', 6 * 7)", disable=disable))
+                self.assertEqual(accepted, {"t": "accepted"})
+                expected = run_runner("print('hello', 6 * 7)", disable=disable)
+                self.assertEqual(set(result), set(expected))
+                self.assertEqual((result["outcome"], result["stdout"], result["exitCode"]), ("ok", "hello 42\n", 0))
+                self.assertEqual(result["isolation"], expected["isolation"])
+                self.assertEqual(proc.wait(10), 0)
+                logged = proc.stdout.read().decode().splitlines()
+                self.assertEqual(len(logged), 1)
+                self.assertEqual(json.loads(logged[0])["stdout"], "hello 42\n")
+
+    def test_a_second_connection_is_refused(self):
+        proc, port = self.start("--listen", "0")
+        first = socket.create_connection(("127.0.0.1", port), timeout=10)
+        try:
+            reader = first.makefile("rb")
+            self.assertEqual(json.loads(reader.readline()), {"t": "accepted"})
+            with self.assertRaises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            first.sendall(self.job("print('first')"))
+            self.assertEqual(json.loads(reader.readline())["stdout"], "first\n")
+            reader.close()
+        finally:
+            first.close()
+        self.assertEqual(proc.wait(10), 0)
+
+    def test_garbage_is_a_structured_system_error(self):
+        proc, port = self.start("--listen", "0")
+        _accepted, result = self.exchange(port, b"not json at all\n")
+        self.assertEqual(result["outcome"], "system_error")
+        self.assertIn("invalid job JSON", result["detail"])
+        self.assertEqual(proc.wait(10), 0)
+
+    def test_an_invalid_job_is_a_structured_system_error(self):
+        proc, port = self.start("--listen", "0")
+        _accepted, result = self.exchange(port, b'{"code": 5}\n')
+        self.assertEqual(result["outcome"], "system_error")
+        self.assertIn("invalid job", result["detail"])
+        self.assertEqual(proc.wait(10), 0)
+
+    def quiet(self):
+        """In-process listeners write their log lines to buffers instead of the test output."""
+        import io
+        for name in ("stdout", "stderr"):
+            self.addCleanup(setattr, sys, name, getattr(sys, name))
+            setattr(sys, name, io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+
+    def in_process_exchange(self, data, **limits):
+        """Runs ``listen()`` in this process with ``limits`` (module settings) and returns its answer to ``data``."""
+        import io
+        for name in ("stdout", "stderr"):   # its log lines go to buffers instead of the test output
+            self.addCleanup(setattr, sys, name, getattr(sys, name))
+            setattr(sys, name, io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+        for name, value in limits.items():
+            self.addCleanup(setattr, sr, name, getattr(sr, name))
+            setattr(sr, name, value)
+        port = self._free_port()
+        server = threading.Thread(target=sr.listen, args=(port, 10, "127.0.0.1"))
+        server.start()
+        conn = self._connect_when_listening(port)
+        with conn:
+            reader = conn.makefile("rb")
+            reader.readline()
+            conn.sendall(data)
+            result = json.loads(reader.readline())
+            reader.close()
+        server.join(10)
+        return result
+
+    def test_a_job_line_that_never_ends_times_out(self):
+        result = self.in_process_exchange(b'{"code": "print(1)"', LISTEN_READ_TIMEOUT_S=0.5)   # no end of line
+        self.assertEqual(result["outcome"], "system_error")
+        self.assertIn("no complete job line", result["detail"])
+
+    def test_an_oversized_job_line_is_refused_without_reading_it_all(self):
+        result = self.in_process_exchange(b"x" * 4096, LISTEN_LINE_MAX=1024)
+        self.assertEqual(result["outcome"], "system_error")
+        self.assertIn("longer than 1024", result["detail"])
+
+    def test_exits_unused_after_the_idle_lifetime(self):
+        proc, port = self.start("--listen", "0", "--idle-seconds", "0.5")
+        self.assertEqual(proc.wait(10), 0)
+        self.assertEqual(proc.stdout.read(), b"")
+        self.assertIn(b'"t":"idle"', proc.stderr.read())
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+    def test_the_task_environment_selects_listen_mode_unless_runtask_passed_a_job(self):
+        proc, port = self.start(env={"SANDBOX_LISTEN_PORT": "0", "SANDBOX_IDLE_SECONDS": "30"})
+        _accepted, result = self.exchange(port, self.job(
+            "import os; print(sorted(os.environ))", policy="permissive"))
+        self.assertEqual(result["outcome"], "ok", result)
+        self.assertNotIn("SANDBOX_", result["stdout"])
+        self.assertNotIn("CANARY", result["stdout"])
+        self.assertEqual(proc.wait(10), 0)
+        self.assertIsNone(sr._listen_arguments([], {"SANDBOX_LISTEN_PORT": "8000", "SANDBOX_JOB_B64": "x"}))
+        self.assertEqual(sr._listen_arguments(["--listen", "9"], {}), (9, sr.LISTEN_IDLE_DEFAULT_S))
+
+    def test_the_connection_does_not_reach_the_code(self):
+        code = ("import os, stat\n"
+                "socks = []\n"
+                "for fd in range(0, 256):\n"
+                "    try:\n"
+                "        if stat.S_ISSOCK(os.fstat(fd).st_mode):\n"
+                "            socks.append(fd)\n"
+                "    except OSError:\n"
+                "        pass\n"
+                "print(socks)")
+        # descriptors 3..6 taken in the runner, so that its sockets sit above the ones the child's set-up reuses
+        held = [os.open(os.devnull, os.O_RDONLY) for _ in range(4)]
+        self.addCleanup(lambda: [os.close(fd) for fd in held])
+        for mode, disable in MODES:
+            with self.subTest(mode=mode):
+                proc, port = self.start("--listen", "0", pass_fds=held)
+                _accepted, result = self.exchange(port, self.job(code, policy="permissive", disable=disable))
+                self.assertEqual((result["outcome"], result["stdout"]), ("ok", "[]\n"), result)
+                self.assertEqual(proc.wait(10), 0)
+
+    @staticmethod
+    def _free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    @staticmethod
+    def _connect_when_listening(port):
+        end = time.monotonic() + 5
+        while True:
+            try:
+                return socket.create_connection(("127.0.0.1", port), timeout=10)
+            except ConnectionRefusedError:
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.02)
+
+
 class PureTests(unittest.TestCase):
     def test_seccomp_program_shape(self):
         for machine in ("x86_64", "aarch64"):

@@ -51,7 +51,7 @@ public final class FargateExecutor implements Executor {
     private final RunnerProtocol protocol;
     private final ObjectMapper json;
     private final Clock clock;
-    private volatile List<String> isolation;
+    private final TaskDefinitionIsolation isolation;
 
     public FargateExecutor(EcsClient ecs, CloudWatchLogsClient logs, FargateSettings settings, ObjectMapper json,
                            Clock clock) {
@@ -61,6 +61,7 @@ public final class FargateExecutor implements Executor {
         this.json = json;
         this.protocol = new RunnerProtocol(json);
         this.clock = clock;
+        this.isolation = new TaskDefinitionIsolation(ecs, settings.taskDefinition(), settings.containerName());
     }
 
     @Override
@@ -81,7 +82,7 @@ public final class FargateExecutor implements Executor {
             throw new ExecutorUnavailableException("the job is " + encoded.length() + " characters encoded; RunTask "
                     + "overrides hold at most " + FargateSettings.MAX_JOB_CHARS + " of the 8,192 characters", null);
         }
-        List<String> layers = isolation();
+        List<String> layers = isolation.layers();
         RunTaskResponse response;
         try {
             response = ecs.runTask(r -> r.cluster(settings.cluster())
@@ -203,21 +204,6 @@ public final class FargateExecutor implements Executor {
         } catch (JsonProcessingException | ExecutorFailureException e) {
             return Optional.empty();
         }
-    }
-
-    private List<String> isolation() {
-        List<String> known = isolation;
-        if (known == null) {
-            try {
-                known = FargateIsolation.of(ecs.describeTaskDefinition(r -> r.taskDefinition(
-                        settings.taskDefinition())).taskDefinition(), settings.containerName());
-            } catch (SdkException e) {
-                throw new ExecutorUnavailableException("the runner task definition cannot be read: "
-                        + e.getMessage(), e);
-            }
-            isolation = known;
-        }
-        return known;
     }
 
     private String encode(ExecutionJob job) {

@@ -57,4 +57,8 @@ final class FargateIsolation {
         return layers;
     }
 
+    /** The layers outside the runner (task definition, pool) followed by the runner's own, each once. */
+    static List<String> merge(List<String> outer, List<String> inner) {
+        return java.util.stream.Stream.concat(outer.stream(), inner.stream()).distinct().toList();
+    }
 }

@@ -40,7 +40,7 @@ public record FargateStop(String stopCode, String stoppedReason, String containe
         if (runnerReport.isPresent()) {
             RunReport r = runnerReport.get();
             return new RunReport(r.outcome(), r.stdout(), r.stderr(), r.exitCode(), r.exception(),
-                    merge(isolation, r.isolation()), r.durationMs(), r.detail());
+                    FargateIsolation.merge(isolation, r.isolation()), r.durationMs(), r.detail());
         }
         String code = text(stopCode);
         String why;
@@ -57,10 +57,6 @@ public record FargateStop(String stopCode, String stoppedReason, String containe
                     + firstNonBlank(containerReason, stoppedReason, code);
         }
         return RunReport.systemError(why, isolation, durationMs);
-    }
-
-    private static List<String> merge(List<String> outer, List<String> inner) {
-        return java.util.stream.Stream.concat(outer.stream(), inner.stream()).distinct().toList();
     }
 
     private static String text(String value) {

@@ -1,5 +1,6 @@
 package dev.interactionsandbox.lambda;
 
+import dev.interactionsandbox.aws.FargatePoolSettings;
 import dev.interactionsandbox.aws.FargateSettings;
 import dev.interactionsandbox.core.model.Limits;
 import dev.interactionsandbox.core.model.Policy;
@@ -36,6 +37,9 @@ import java.util.stream.Collectors;
  *                          {@code docker} (local engine; only in the local invoker, never in the Lambda image) or
  *                          {@code none}
  * @param fargate the runner task settings when the launcher is {@code fargate}
+ * @param fargatePool the pool of pre-started runner tasks tried before a task is started, when the launcher is
+ *                    {@code fargate} and {@code FARGATE_POOL_SERVICE} names the pool's ECS service (port:
+ *                    {@code FARGATE_POOL_PORT}, default 8000)
  * @param subprocessWorker how the subprocess path starts an execution's supervisor ({@code SANDBOX_SUBPROCESS_WORKER}):
  *                         {@code warm} (default: forked by a warm fork server, where the host allows it, else
  *                         spawned) or {@code spawn} (a runner process per execution)
@@ -47,7 +51,8 @@ public record Config(String executionsTable, String auditTable, Duration resultR
                      Path python, Optional<Path> runnerDirectory, Path workRoot, Set<String> disabledLayers,
                      int uidBase, int uidCount, Duration analysisTimeout, OperationalLog.Level logLevel,
                      Optional<String> executorFunction, String containerLauncher,
-                     Optional<FargateSettings> fargate, SubprocessExecutor.Worker subprocessWorker,
+                     Optional<FargateSettings> fargate, Optional<FargatePoolSettings> fargatePool,
+                     SubprocessExecutor.Worker subprocessWorker,
                      boolean concurrentStoreWrites) {
 
     public static final Set<String> LAUNCHERS = Set.of("fargate", "docker", "none");
@@ -87,7 +92,7 @@ public record Config(String executionsTable, String auditTable, Duration resultR
                 Duration.ofMillis(integer(env, "SANDBOX_ANALYSIS_TIMEOUT_MS", 3000)),
                 OperationalLog.Level.valueOf(env.getOrDefault("SANDBOX_LOG_LEVEL", "INFO").toUpperCase(Locale.ROOT)),
                 Optional.ofNullable(env.get("SANDBOX_EXECUTOR_FUNCTION")).filter(s -> !s.isBlank()),
-                launcher(env), fargate(env), worker(env), concurrentStoreWrites(env));
+                launcher(env), fargate(env), fargatePool(env), worker(env), concurrentStoreWrites(env));
     }
 
     private static boolean concurrentStoreWrites(Map<String, String> env) {
@@ -133,6 +138,18 @@ public record Config(String executionsTable, String auditTable, Duration resultR
                 env.getOrDefault("FARGATE_CONTAINER_NAME", "runner"), env.get("FARGATE_LOG_GROUP"),
                 env.getOrDefault("FARGATE_LOG_STREAM_PREFIX", "runner/runner"),
                 Duration.ofSeconds(integer(env, "FARGATE_START_ALLOWANCE_SECONDS", 120))));
+    }
+
+    private static Optional<FargatePoolSettings> fargatePool(Map<String, String> env) {
+        String service = env.getOrDefault("FARGATE_POOL_SERVICE", "").strip();
+        if (!"fargate".equals(env.get("SANDBOX_CONTAINER_LAUNCHER")) || service.isEmpty()) {
+            return Optional.empty();
+        }
+        int port = integer(env, "FARGATE_POOL_PORT", 8000);
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("FARGATE_POOL_PORT must be within [1, 65535], got " + port);
+        }
+        return Optional.of(FargatePoolSettings.of(service, port));
     }
 
     private static List<String> list(String value) {

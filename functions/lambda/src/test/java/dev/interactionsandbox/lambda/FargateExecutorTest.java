@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 import software.amazon.awssdk.services.ecs.model.Task;
 
@@ -29,27 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * task's log stream as the awslogs driver would. Everything else — the RunTask request, DescribeTasks polling,
  * reading the result back, stopping at the deadline, storing and auditing — is the production code.
  */
-@ExtendWith(LocalStack.class)
-class FargateExecutorTest {
-    private static EcsClient ecs;
-    private static CloudWatchLogsClient logs;
+class FargateExecutorTest extends FargateStackTest {
     private static DynamoDbClient dynamo;
-    private static FargateLocalStack stack;
 
     @BeforeAll
     static void start() {
-        ecs = EcsClient.create();
-        logs = CloudWatchLogsClient.create();
         dynamo = DynamoDbClient.create();
-        try (Ec2Client ec2 = Ec2Client.create()) {
-            stack = new FargateLocalStack(ecs, ec2, logs);
-        }
     }
 
     @AfterAll
     static void stop() {
-        ecs.close();
-        logs.close();
         dynamo.close();
     }
 
