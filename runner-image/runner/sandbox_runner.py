@@ -44,6 +44,7 @@ import errno
 import json
 import re
 import os
+import select
 import selectors
 import signal
 import sys
@@ -98,7 +99,7 @@ DEFAULT_JOB = {
     "executionId": "", "stdin": "", "timeoutSeconds": 30, "memoryMb": 512,
     "maxProcesses": 50, "maxOutputBytes": 65536, "maxFileBytes": 16 * MIB,
     "maxOpenFiles": 64, "policy": "standard", "workRoot": "/tmp", "disable": [],
-    "uidBase": 61000, "uidCount": 512,
+    "uidBase": 61000, "uidCount": 512, "ownCgroup": False,
 }
 POLICIES = ("strict", "standard", "permissive")
 # "nproc": no RLIMIT_NPROC. For containers, whose processes all share one uid in the host's user namespace (the
@@ -195,6 +196,9 @@ def validate_job(job):
     disable = job.get("disable", []) or []
     if not isinstance(disable, list) or any(d not in DISABLE_KEYS for d in disable):
         raise JobError("disable must be a list of %s" % ", ".join(DISABLE_KEYS))
+    own_cgroup = job.get("ownCgroup", DEFAULT_JOB["ownCgroup"])
+    if not isinstance(own_cgroup, bool):
+        raise JobError("ownCgroup must be true or false")
     work_root = job.get("workRoot", DEFAULT_JOB["workRoot"])
     if not isinstance(work_root, str) or not os.path.isabs(work_root) or "\0" in work_root:
         raise JobError("workRoot must be an absolute path")
@@ -203,7 +207,7 @@ def validate_job(job):
     n = {
         "executionId": _cap(job.get("executionId", ""), 200),
         "code": code, "stdin": stdin, "policy": policy, "disable": list(disable),
-        "workRoot": work_root,
+        "workRoot": work_root, "ownCgroup": own_cgroup,
         "timeoutSeconds": _int_field(job, "timeoutSeconds", 1, 3600),
         "memoryMb": _int_field(job, "memoryMb", 64, 1 << 20),
         "maxProcesses": _int_field(job, "maxProcesses", 1, 1 << 16),
@@ -281,6 +285,33 @@ def _count_uid_tasks(uid):
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+# The memory cgroup as a container sees its own, with its out-of-memory kill counter and its limit: cgroup v2
+# (private cgroup namespace, Docker's default there) and v1 (the engine mounts the container's own directory).
+CGROUP_ROOT = "/sys/fs/cgroup"
+_MEMORY_CGROUPS = (("", "memory.events", "memory.max"),
+                   ("memory", "memory.oom_control", "memory.limit_in_bytes"))
+
+
+def _oom_kills(memory_mb, root=None):
+    """Processes of this memory cgroup killed by an out-of-memory killer so far (the kernel counts a victim before
+    it sends the kill), or None when no cgroup with this job's memory limit is mounted where a container has its
+    own: then the files are not this container's alone (a host cgroup namespace) or not there at all."""
+    for sub, counter, limit in _MEMORY_CGROUPS:
+        base = os.path.join(root or CGROUP_ROOT, sub)
+        try:
+            with open(os.path.join(base, limit), "rb") as f:
+                if int(f.read().strip()) != memory_mb * MIB:
+                    continue
+            with open(os.path.join(base, counter), "rb") as f:
+                for line in f:
+                    name, _sep, value = line.partition(b" ")
+                    if name == b"oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 class _Execution:
@@ -1419,6 +1450,8 @@ def _run(ex, started):
         "use_seccomp": "seccomp" not in disable and os.uname().machine in AUDIT_ARCH,
     }
 
+    # ownCgroup: the runner and the code are alone in a memory cgroup (a single-use container)
+    oom_before = _oom_kills(job["memoryMb"]) if job["ownCgroup"] else None
     pipes = []
     try:
         stdin_r, stdin_w = os.pipe()
@@ -1572,6 +1605,14 @@ def _run(ex, started):
     else:
         outcome = "runtime_error"
         res["detail"] = "exit code %s" % exit_code
+    # Counted after every process of the execution is gone: a kill of any of them (a forked child too) is in.
+    oom_after = _oom_kills(job["memoryMb"]) if oom_before is not None and not left else None
+    if oom_after is not None:
+        res["oomKills"] = oom_after - oom_before
+        if res["oomKills"] > 0:
+            outcome = "memory_limit"
+            res["detail"] = ("memory limit of %d MiB reached: the out-of-memory killer ended %d process(es) of "
+                             "the code" % (job["memoryMb"], res["oomKills"]))
     res["outcome"] = outcome
     if notes:
         tail = "; ".join(n for n in notes if n)
@@ -1798,26 +1839,57 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
 
 def _read_job_bytes():
     """The job: from SANDBOX_JOB_B64 (gzip + base64; how a Fargate task receives it through RunTask overrides),
-    else the whole of standard input."""
+    else standard input up to its end, or up to a newline that ends a whole JSON document: a container engine
+    passes the end of its input on only milliseconds after the data. A runner that has to wait for its job (a
+    pooled container) loads what the execution will need meanwhile."""
     encoded = os.environ.pop("SANDBOX_JOB_B64", None)
     if encoded:
         import base64
         import gzip
         return gzip.decompress(base64.b64decode(encoded))
-    return sys.stdin.buffer.read()
+    try:
+        waiting = not select.select([0], [], [], 0)[0]
+    except (OSError, ValueError):
+        waiting = False
+    if waiting:
+        _preload()
+    data = bytearray()
+    while True:
+        chunk = os.read(0, 1 << 20)
+        data += chunk
+        if not chunk or (chunk.endswith(b"\n") and _is_json(data)):
+            return bytes(data)
+
+
+def _is_json(data):
+    try:
+        json.loads(data)
+        return True
+    except (ValueError, UnicodeDecodeError):
+        return False
 
 
 # --------------------------------------------------------------------------
 # warm fork server
 # --------------------------------------------------------------------------
 
-# What the supervisor and the hardened child import, loaded once in the server so that a forked child does not pay
-# for it. Standard library only; nothing here holds state of an execution (random reseeds itself after a fork).
+# What the supervisor and the hardened child import, loaded before the job is there (once in the server, or by a
+# runner that waits for its job) so that an execution does not pay for it. Standard library only; nothing here
+# holds state of an execution (random reseeds itself after a fork).
 _PRELOAD = ("math", "random", "json", "re", "collections", "datetime", "itertools", "functools", "string",
             "_posixsubprocess", "atexit", "io", "linecache", "traceback", "resource", "fcntl", "tempfile",
             "shutil", "stat", "sysconfig", "selectors", "ctypes")
 SERVE_LINE_MAX = 32 * MIB      # one job line: code and stdin, JSON-escaped
 SERVE_ID_MAX = 128
+
+
+def _preload():
+    for name in _PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    _read_root_candidates()
 
 
 def _write_all(fd, data):
@@ -1862,12 +1934,7 @@ def serve(in_fd=0, out_fd=1):
     concurrently. The server never runs user code, keeps no state of an execution, and starts with an empty
     environment; its first line is ``{"t": "ready", ...}``. It ends when ``in_fd`` closes and its jobs are done."""
     os.environ.clear()
-    for name in _PRELOAD:
-        try:
-            __import__(name)
-        except ImportError:
-            pass
-    _read_root_candidates()
+    _preload()
     libc = _libc()
     non_dumpable = False
     if os.geteuid() != 0:

@@ -250,6 +250,36 @@ class BasicTests(RunnerTestCase):
                 self.assertEqual(os.listdir(self.tmp), [])
 
 
+class WaitingRunnerTests(RunnerTestCase):
+    def test_a_job_that_arrives_later_runs_like_any_other(self):
+        # a pooled container's runner starts long before its job and loads what the job needs meanwhile
+        proc = subprocess.Popen([PYTHON, "-I", "-S", "-B", RUNNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={})
+        time.sleep(0.5)
+        job = {"code": "import json\nprint(json.dumps({'a': 1}))", "workRoot": self.tmp, "disable": BARE}
+        out, err = proc.communicate(json.dumps(job).encode(), timeout=30)
+        res = json.loads(out)
+        self.assertEqual((res["outcome"], res["stdout"]), ("ok", '{"a": 1}\n'), (res, err))
+
+    def test_a_job_line_runs_before_the_sender_closes_its_end(self):
+        proc = subprocess.Popen([PYTHON, "-I", "-S", "-B", RUNNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={})
+        watchdog = threading.Timer(30, proc.kill)   # a runner waiting for the end of its input never answers
+        watchdog.start()
+        try:
+            job = {"code": "print('line')", "workRoot": self.tmp, "disable": BARE}
+            proc.stdin.write(json.dumps(job, indent=1).encode() + b"\n")   # a newline inside is no end
+            proc.stdin.flush()
+            res = json.loads(proc.stdout.readline())
+            self.assertEqual((res["outcome"], res["stdout"]), ("ok", "line\n"), res)
+        finally:
+            watchdog.cancel()
+            proc.stdin.close()
+            proc.wait(30)
+            proc.stdout.close()
+            proc.stderr.close()
+
+
 class LimitTests(RunnerTestCase):
     def test_timeout_keeps_partial_output(self):
         for mode, disable in MODES:
@@ -736,9 +766,78 @@ class PureTests(unittest.TestCase):
         self.assertEqual(ok["timeoutSeconds"], 30)
         for bad in ({"code": 1}, {"code": "x", "timeoutSeconds": 0},
                     {"code": "x", "disable": ["nope"]}, {"code": "x", "memoryMb": True},
-                    {"code": "x", "workRoot": "/does/not/exist"}, []):
+                    {"code": "x", "workRoot": "/does/not/exist"}, {"code": "x", "ownCgroup": 1}, []):
             with self.subTest(bad=bad):
                 self.assertRaises(sr.JobError, sr.validate_job, bad)
+
+
+class OwnCgroupTests(RunnerTestCase):
+    """ownCgroup (a single-use container): the runner counts the out-of-memory kills of its memory cgroup over the
+    execution, so a kill of any process of the code is memory_limit without asking the engine."""
+
+    def cgroup(self, files):
+        root = tempfile.mkdtemp(prefix="isb-cgroup-")
+        self.addCleanup(shutil.rmtree, root, True)
+        for rel, text in files.items():
+            path = os.path.join(root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        return root
+
+    def run_with_counter(self, code, counts):
+        """run_job in a forked process whose cgroup counter reads ``counts``, one value per look."""
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(r)
+                values = iter(counts)
+                sr._oom_kills = lambda memory_mb, root=None: next(values)
+                job = {"code": code, "workRoot": self.tmp, "disable": BARE + ["nproc"], "memoryMb": 256,
+                       "policy": "permissive", "ownCgroup": True}
+                with os.fdopen(w, "wb") as out:
+                    out.write(json.dumps(sr.run_job(job)).encode())
+            finally:
+                os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
+        os.waitpid(pid, 0)
+        return json.loads(data)
+
+    def test_counter_of_cgroup_v2_and_v1(self):
+        v2 = self.cgroup({"memory.max": "268435456\n",
+                          "memory.events": "low 0\nhigh 0\nmax 7\noom 2\noom_kill 2\n"})
+        v1 = self.cgroup({"memory/memory.limit_in_bytes": "268435456\n",
+                          "memory/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"})
+        self.assertEqual(sr._oom_kills(256, v2), 2)
+        self.assertEqual(sr._oom_kills(256, v1), 1)
+
+    def test_no_count_from_a_cgroup_that_is_not_the_containers(self):
+        unlimited = self.cgroup({"memory.max": "max\n", "memory.events": "oom_kill 5\n"})
+        v2 = self.cgroup({"memory.max": "268435456\n", "memory.events": "oom_kill 0\n"})
+        self.assertIsNone(sr._oom_kills(256, unlimited))
+        self.assertIsNone(sr._oom_kills(512, v2), "another limit than the job's: not this container's cgroup")
+        self.assertIsNone(sr._oom_kills(256, self.cgroup({})))
+
+    def test_a_kill_during_the_execution_is_memory_limit_and_keeps_the_output(self):
+        res = self.run_with_counter("print('parent went on')", [3, 4])
+        self.assertEqual(res["outcome"], "memory_limit", res)
+        self.assertEqual(res["oomKills"], 1)
+        self.assertEqual(res["stdout"], "parent went on\n")
+        self.assertIn("256 MiB", res["detail"])
+
+    def test_no_kill_leaves_the_outcome_alone(self):
+        res = self.run_with_counter("raise ValueError('boom')", [3, 3])
+        self.assertEqual((res["outcome"], res["oomKills"]), ("runtime_error", 0), res)
+
+    def test_without_a_cgroup_of_its_own_the_runner_reports_no_count(self):
+        # this host's (or CI container's) cgroup does not have the job's memory limit: the caller must ask the engine
+        res = run_runner("print(1)", disable=BARE + ["nproc"], ownCgroup=True, memoryMb=192, workRoot=self.tmp)
+        self.assertEqual(res["outcome"], "ok", res)
+        self.assertNotIn("oomKills", res)
+        self.assertNotIn("oomKills", run_runner("print(1)", disable=BARE, workRoot=self.tmp))
 
 
 class ServeTests(unittest.TestCase):

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,21 +35,24 @@ import java.util.concurrent.atomic.AtomicReference;
  * The container path on a Docker engine: one hardened container per execution (see {@link ContainerSpec}), taken
  * from a {@link WarmContainerPool} when the job has the default container limits, created on demand otherwise, and
  * force-removed on every path. The runner inside reads the job on stdin and answers on stdout, which user code
- * never holds; the engine's view of the container (killed for memory) overrides the runner where they disagree.
+ * never holds.
  *
- * <p>Hand-over: one attach carries the job in (then half-closed: with {@code StdinOnce} the engine closes the
- * container's stdin) and the runner's stdout/stderr out; see {@link RunnerSession} for why that attach is not
- * docker-java's. Every other engine call goes through docker-java.
+ * <p>Hand-over: one attach, opened when the container started, carries the job in (then half-closed: with
+ * {@code StdinOnce} the engine closes the container's stdin) and the runner's stdout/stderr out; see
+ * {@link RunnerSession} for why that attach is not docker-java's. Every other engine call goes through docker-java.
+ * The runner's answer ends the execution: the runner counted the out-of-memory kills of its cgroup (the
+ * container's) after the code ended, so waiting for the container's exit, removing it and starting its
+ * replacement happen in the background. Only an answer without that count, or no answer, waits for the engine's
+ * view of the ended container (killed for memory).
  *
  * <p>Errors: a container that cannot be created or attached to is {@link ExecutorUnavailableException} (auto mode
  * falls back); an engine that breaks after the job was handed over is {@link ExecutorFailureException}.
  */
 public final class DockerContainerExecutor implements Executor, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int DIAGNOSTICS_CAP = 8 * 1024;
     private static final Duration AVAILABILITY_TTL = Duration.ofSeconds(1);
-    private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+    private static final Duration CLEANUP_DELAY = Duration.ofMillis(100);
 
     private final DockerSettings settings;
     private final OperationalLog log;
@@ -63,6 +67,10 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
     private volatile boolean closed;
 
     private record CachedAvailability(Availability value, long atNanos) {
+    }
+
+    /** A container for one execution; {@code pooled}: taken from the warm pool, which is told when it answered. */
+    private record Acquired(RunnerSession session, boolean pooled) {
     }
 
     public DockerContainerExecutor(DockerSettings settings) {
@@ -93,6 +101,9 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
 
     @Override
     public Availability availability() {
+        if (pool.hasLiveContainer()) {
+            return Availability.AVAILABLE;   // an open stream to a started container: the engine and image work
+        }
         CachedAvailability cached = availability.get();
         if (cached != null && System.nanoTime() - cached.atNanos() < AVAILABILITY_TTL.toNanos()) {
             return cached.value();
@@ -137,28 +148,28 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
         if (closed) {
             throw new ExecutorUnavailableException("the Docker executor is closed", null);
         }
-        ContainerSpec spec = ContainerSpec.of(job.limits(), settings);
-        List<String> toRemove = new ArrayList<>(2);
-        RunnerSession session = null;
+        byte[] document = encode(job);
+        Acquired acquired;
         try {
-            session = acquire(spec, job, toRemove);
-            String id = toRemove.getLast();
+            acquired = acquire(ContainerSpec.of(job.limits(), settings));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecutorFailureException("interrupted while taking a container", e);
+        }
+        RunnerSession session = acquired.session();
+        try {
             try {
-                session.handOver(JSON.writeValueAsBytes(protocol.writeRunnerJob(job, runnerSettings)));
-            } catch (JsonProcessingException e) {
-                throw new ExecutorFailureException("cannot encode the job", e);
+                session.handOver(document, answerCap(job));
             } catch (IOException | RuntimeException e) {
-                throw failure(id, "handing the job to the container failed", e);
+                throw failure(session.containerId(), "handing the job to the container failed", e);
             }
-            return await(id, session, job);
+            return await(session, job);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ExecutorFailureException("interrupted while running in a container", e);
         } finally {
-            if (session != null) {
-                session.close();
-            }
-            toRemove.forEach(this::removeLater);
+            session.close();
+            cleanUpLater(session.containerId(), acquired.pooled());
         }
     }
 
@@ -191,48 +202,54 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
 
     // ------------------------------------------------------------------ internals
 
-    /** A container whose runner waits for the job, with its output attached; unavailable when none can be had. */
-    private RunnerSession acquire(ContainerSpec spec, ExecutionJob job, List<String> toRemove)
-            throws InterruptedException {
+    /** A container whose runner waits for the job, with its streams attached; unavailable when none can be had. */
+    private Acquired acquire(ContainerSpec spec) throws InterruptedException {
         boolean wait = settings.onExhausted() == DockerSettings.Exhaustion.WAIT;
-        Optional<String> warm = pool.take(spec, wait ? settings.exhaustedWait() : Duration.ZERO);
+        Optional<RunnerSession> warm = pool.take(spec, wait ? settings.exhaustedWait() : Duration.ZERO);
         if (warm.isPresent()) {
-            toRemove.add(warm.get());
-            try {
-                return open(warm.get(), job);
-            } catch (RuntimeException e) {
-                // a warm container that died while it waited (engine restart): take a fresh one instead
-                log.warn(job.executionId(), "warm container unusable; creating one",
-                        Map.of("error", String.valueOf(e.getMessage())));
-            }
-        } else if (wait && pool.size() > 0 && spec.equals(pool.spec())) {
+            return new Acquired(warm.get(), true);
+        }
+        if (wait && pool.size() > 0 && spec.equals(pool.spec())) {
             throw new ExecutorUnavailableException("no warm container within " + settings.exhaustedWait(), null);
         }
-        String id;
         try {
-            id = engine.createAndStart(spec, labels("on-demand"));
+            return new Acquired(engine.startAttached(spec, labels("on-demand")), false);
         } catch (RuntimeException e) {
             throw new ExecutorUnavailableException("cannot start a container: " + e.getMessage(), e);
         }
-        toRemove.add(id);
+    }
+
+    /**
+     * The job as the runner reads it: one line, which the runner takes without waiting for the end of its input.
+     * {@code ownCgroup}: the runner and the code are alone in the container's cgroup, so the runner reads the
+     * cgroup's out-of-memory kill counter and reports an OOM kill of any process of the code itself (see
+     * {@link #await}).
+     */
+    private byte[] encode(ExecutionJob job) {
         try {
-            return open(id, job);
-        } catch (RuntimeException e) {
-            throw new ExecutorUnavailableException("cannot attach to a fresh container: " + e.getMessage(), e);
+            byte[] document = JSON.writeValueAsBytes(protocol.writeRunnerJob(job, runnerSettings)
+                    .put("ownCgroup", true));
+            byte[] line = Arrays.copyOf(document, document.length + 1);
+            line[document.length] = '\n';
+            return line;
+        } catch (JsonProcessingException e) {
+            throw new ExecutorFailureException("cannot encode the job", e);
         }
     }
 
-    private RunnerSession open(String id, ExecutionJob job) {
-        int answerCap = 16 * job.limits().maxOutputBytes() + 1024 * 1024;   // two capped streams, JSON-escaped
-        try {
-            return RunnerSession.open(settings.dockerHost(), id, answerCap, DIAGNOSTICS_CAP, HANDOVER_TIMEOUT);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    /** Two capped streams, JSON-escaped, and the rest of the answer. */
+    private static int answerCap(ExecutionJob job) {
+        return 16 * job.limits().maxOutputBytes() + 1024 * 1024;
     }
 
-    /** Waits for the runner's answer within the job's deadline plus grace, then maps it with the engine's view. */
-    private RunReport await(String id, RunnerSession session, ExecutionJob job) throws InterruptedException {
+    /**
+     * Waits for the runner's answer within the job's deadline plus grace and maps it. The answer is final as soon as
+     * it arrives when the runner read its cgroup's OOM-kill counter ({@code oomKills}): the container's exit and
+     * removal then happen off the critical path. Otherwise (no answer, or a runner that could not read the counter)
+     * the engine's view of the ended container decides whether the memory limit killed a process.
+     */
+    private RunReport await(RunnerSession session, ExecutionJob job) throws InterruptedException {
+        String id = session.containerId();
         long handedOver = System.nanoTime();
         long deadline = job.limits().timeoutSeconds() * 1_000_000_000L + settings.grace().toNanos();
         if (!session.awaitAnswer(deadline)) {
@@ -251,7 +268,7 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
         }
         if (document == null) {
             // no answer: the runner died (killed for memory, or the engine broke)
-            InspectContainerResponse.ContainerState state = exitState(id, session);
+            InspectContainerResponse.ContainerState state = exitState(session);
             if (Boolean.TRUE.equals(state.getOOMKilled())) {
                 return memoryLimit(job, null, elapsedMs(handedOver));
             }
@@ -265,11 +282,10 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
         } catch (ExecutorFailureException e) {
             return RunReport.systemError(e.getMessage(), isolation(List.of()), elapsedMs(handedOver));
         }
-        // Even when the runner answered, the cgroup's OOM killer may have killed another process of the code (a
-        // forked child) while the rest carried on. The engine records that in the container's state when the
-        // container ends, which follows the runner's answer within milliseconds.
-        InspectContainerResponse.ContainerState state = exitState(id, session);
-        if (Boolean.TRUE.equals(state.getOOMKilled())) {
+        // The cgroup's OOM killer may have killed another process of the code (a forked child) while the rest carried
+        // on. Without the runner's count, the engine records it in the container's state when the container ends.
+        if (!document.path("oomKills").isIntegralNumber()
+                && Boolean.TRUE.equals(exitState(session).getOOMKilled())) {
             return memoryLimit(job, report, report.durationMs());
         }
         return adjust(report, isolation(report.isolation()));
@@ -303,8 +319,8 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
     }
 
     /** The container's state once it has exited (or after a bounded wait); the engine failing is a failure. */
-    private InspectContainerResponse.ContainerState exitState(String id, RunnerSession session)
-            throws InterruptedException {
+    private InspectContainerResponse.ContainerState exitState(RunnerSession session) throws InterruptedException {
+        String id = session.containerId();
         session.awaitEnd(EXIT_WAIT);
         long deadline = System.nanoTime() + EXIT_WAIT.toNanos();
         try {
@@ -371,20 +387,37 @@ public final class DockerContainerExecutor implements Executor, AutoCloseable {
                 DockerEngine.LABEL_ORIGIN, origin);
     }
 
-    private void removeLater(String id) {
+    /**
+     * Removes the container, and lets the pool replace a warm one, {@link #CLEANUP_DELAY} after the answer: the
+     * caller has usually stored the result by then, which the engine's work (stopping, removing and starting
+     * containers: hundreds of milliseconds of CPU) would otherwise slow down on a small machine.
+     */
+    private void cleanUpLater(String id, boolean pooled) {
+        Runnable cleanUp = () -> {
+            try {
+                if (!engine.remove(id)) {
+                    log.warn(null, "container removal refused; close() retries", Map.of("container", id));
+                }
+            } catch (RuntimeException e) {
+                log.warn(null, "container could not be removed; close() or the next sweep retries",
+                        Map.of("container", id, "error", String.valueOf(e.getMessage())));
+            } finally {
+                if (pooled) {
+                    pool.release();
+                }
+            }
+        };
         try {
             cleaner.execute(() -> {
                 try {
-                    if (!engine.remove(id)) {
-                        log.warn(null, "container removal refused; close() retries", Map.of("container", id));
-                    }
-                } catch (RuntimeException e) {
-                    log.warn(null, "container could not be removed; close() or the next sweep retries",
-                            Map.of("container", id, "error", String.valueOf(e.getMessage())));
+                    Thread.sleep(CLEANUP_DELAY);
+                } catch (InterruptedException e) {
+                    // never interrupted: close() waits for the cleaner
                 }
+                cleanUp.run();
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            engine.removeQuietly(id);   // closing: remove inline
+            cleanUp.run();   // closing: at once
         }
     }
 

@@ -12,6 +12,7 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,8 @@ import java.util.function.Function;
  * The engine calls the container path makes, with docker-java's errors translated once: {@link EngineDownException}
  * when the engine could not be reached or broke the connection (the clients are then rebuilt on the next call, so
  * a restarted engine is picked up), {@link DockerException} subclasses for answers of a working engine.
- * Every call is short and bounded by {@link DockerSettings#apiTimeout()}; the execution's own stream is not made
- * here (see {@link RunnerSession}).
+ * Every call is short and bounded by {@link DockerSettings#apiTimeout()}; the execution's own stream is
+ * {@link RunnerSession}'s.
  */
 final class DockerEngine implements AutoCloseable {
     static final String LABEL_MANAGED = "interaction-sandbox.managed";
@@ -91,6 +92,23 @@ final class DockerEngine implements AutoCloseable {
             throw e;
         }
         return id;
+    }
+
+    /**
+     * Creates and starts a container and attaches to its runner's streams (see {@link RunnerSession}); a container
+     * that cannot be attached to is removed again.
+     */
+    RunnerSession startAttached(ContainerSpec spec, Map<String, String> labels) {
+        String id = createAndStart(spec, labels);
+        try {
+            return RunnerSession.open(settings.dockerHost(), id);
+        } catch (IOException e) {
+            removeQuietly(id);
+            throw new UncheckedIOException("cannot attach to container " + id + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            removeQuietly(id);
+            throw e;
+        }
     }
 
     InspectContainerResponse.ContainerState inspectState(String id) {

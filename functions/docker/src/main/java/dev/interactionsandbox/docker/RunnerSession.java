@@ -15,9 +15,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The streams of one container's runner on ONE attach: the job goes in on stdin, followed by a half-close (the
- * engine then closes the container's stdin, {@code StdinOnce}), and stdout (the result document, capped) and stderr
- * (diagnostics, capped) come back multiplexed on the same connection.
+ * The streams of one container's runner on ONE attach, opened when the container has started, before there is a
+ * job: the runner writes nothing until its job arrives, so nothing is missed, and a pooled container's hand-over is
+ * a write on this open connection and a read. The job goes in on stdin, followed by a half-close (the engine then
+ * closes the container's stdin, {@code StdinOnce}), and stdout (the result document, capped) and stderr
+ * (diagnostics, capped) come back multiplexed on the same connection. The stream ending before a job was handed
+ * over means the container is gone (engine restart, killed): {@link #alive()} turns false.
  *
  * <p>Why not docker-java's attach: its hijacked connection cannot be half-closed (3.5.3 copies the stdin stream and
  * never shuts the output down), so the runner would never see the end of its input; closing a second, stdin-only
@@ -27,38 +30,37 @@ import java.util.concurrent.TimeUnit;
  */
 final class RunnerSession implements Closeable {
     private static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** What is kept of the runner's stderr: diagnostics for a runner that died without a result. */
+    private static final int STDERR_CAP = 8 * 1024;
+    private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(10);
 
     private final SocketChannel channel;
     private final String containerId;
-    private final int stdoutCap;
-    private final int stderrCap;
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final CountDownLatch lineComplete = new CountDownLatch(1);
     private final CountDownLatch ended = new CountDownLatch(1);
     private final ByteBuffer early;   // frame bytes that arrived with the response header
+    private volatile int stdoutCap;   // set with the job; the runner writes nothing before it
     private volatile boolean overflow;
     private volatile IOException streamError;
 
-    private RunnerSession(SocketChannel channel, String containerId, int stdoutCap, int stderrCap, ByteBuffer early) {
+    private RunnerSession(SocketChannel channel, String containerId, ByteBuffer early) {
         this.channel = channel;
         this.containerId = containerId;
-        this.stdoutCap = stdoutCap;
-        this.stderrCap = stderrCap;
         this.early = early;
     }
 
     /** Attaches to the container's stdin, stdout and stderr; the runner writes nothing before its job arrives. */
-    static RunnerSession open(URI dockerHost, String containerId, int stdoutCap, int stderrCap, Duration timeout)
-            throws IOException {
+    static RunnerSession open(URI dockerHost, String containerId) throws IOException {
         SocketChannel channel = connect(dockerHost);
         try {
             String request = "POST /containers/" + containerId + "/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\n"
                     + "Host: docker\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
                     + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
             writeFully(channel, ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
-            ByteBuffer early = readHeader(channel, containerId, System.nanoTime() + timeout.toNanos());
-            RunnerSession session = new RunnerSession(channel, containerId, stdoutCap, stderrCap, early);
+            ByteBuffer early = readHeader(channel, containerId, System.nanoTime() + ATTACH_TIMEOUT.toNanos());
+            RunnerSession session = new RunnerSession(channel, containerId, early);
             Thread.ofVirtual().name("interaction-sandbox-attach-" + containerId.substring(0, 12))
                     .start(session::pump);
             return session;
@@ -68,8 +70,23 @@ final class RunnerSession implements Closeable {
         }
     }
 
-    /** Writes the job and half-closes the connection, which ends the runner's input. */
-    void handOver(byte[] job) throws IOException {
+    String containerId() {
+        return containerId;
+    }
+
+    /** The stream is open: the container runs and no job has ended it. */
+    boolean alive() {
+        return ended.getCount() > 0 && channel.isOpen();
+    }
+
+    /**
+     * Writes the job (one line: the runner starts on it at once) and half-closes the connection, which ends the
+     * runner's input.
+     *
+     * @param answerCap the most the runner's answer may take on stdout; more is an {@link #overflow()}
+     */
+    void handOver(byte[] job, int answerCap) throws IOException {
+        stdoutCap = answerCap;
         writeFully(channel, ByteBuffer.wrap(job));
         channel.shutdownOutput();
     }
@@ -239,7 +256,7 @@ final class RunnerSession implements Closeable {
     private void accept(int stream, byte[] data, int length) {
         synchronized (this) {
             if (stream == 2) {
-                stderr.write(data, 0, Math.max(0, Math.min(length, stderrCap - stderr.size())));
+                stderr.write(data, 0, Math.max(0, Math.min(length, STDERR_CAP - stderr.size())));
                 return;
             }
             int room = stdoutCap - stdout.size();

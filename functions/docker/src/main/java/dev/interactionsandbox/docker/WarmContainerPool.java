@@ -17,8 +17,14 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Started, hardened containers whose runner already waits for its job on stdin, all of one {@link ContainerSpec}
- * (the default limits). {@link #take} hands one out and a background virtual thread tops the pool up again. A
- * container serves one execution and is destroyed by the taker: nothing is ever handed out twice.
+ * (the default limits), each with its streams already attached ({@link RunnerSession}): taking one is all the
+ * start-up an execution sees. A container serves one execution and is destroyed by the taker: nothing is ever
+ * handed out twice.
+ *
+ * <p>A background virtual thread tops the pool up. It replaces a taken container once the taker has
+ * {@link #release released} it (its execution answered), so that starting the next container does not compete for
+ * the CPU with the execution; it refills at once when nothing is left to take. It also drops containers whose
+ * stream ended while they waited (an engine restart kills them).
  */
 final class WarmContainerPool implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -28,8 +34,10 @@ final class WarmContainerPool implements AutoCloseable {
     private final int size;
     private final Map<String, String> labels;
     private final OperationalLog log;
-    private final LinkedBlockingDeque<String> ready = new LinkedBlockingDeque<>();
+    private final LinkedBlockingDeque<RunnerSession> ready = new LinkedBlockingDeque<>();
     private final AtomicInteger starting = new AtomicInteger();
+    /** Taken, not yet released: their replacements wait until the execution has answered. */
+    private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong refills = new AtomicLong();
     private final AtomicLong exhaustions = new AtomicLong();
@@ -61,23 +69,48 @@ final class WarmContainerPool implements AutoCloseable {
         return ready.size();
     }
 
-    /** A warm container for this spec, waiting at most {@code wait} when none is ready; empty otherwise. */
-    Optional<String> take(ContainerSpec wanted, Duration wait) throws InterruptedException {
+    /** Whether a ready container's stream is open, which means the engine answers and the image was usable. */
+    boolean hasLiveContainer() {
+        return ready.stream().anyMatch(RunnerSession::alive);
+    }
+
+    /**
+     * A warm container for this spec, waiting at most {@code wait} when none is ready; empty otherwise. The taker
+     * must {@link #release} a container it got once its execution has answered.
+     */
+    Optional<RunnerSession> take(ContainerSpec wanted, Duration wait) throws InterruptedException {
         if (size == 0 || closed.get() || !spec.equals(wanted)) {
             return Optional.empty();
         }
-        String id = ready.pollFirst();
-        if (id == null && !wait.isZero()) {
-            signal();
-            id = ready.pollFirst(wait.toNanos(), TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            RunnerSession session = ready.pollFirst();
+            if (session == null && !wait.isZero()) {
+                signal();
+                session = ready.pollFirst(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            }
+            if (session == null) {
+                signal();
+                long count = exhaustions.incrementAndGet();
+                log.warn(null, "warm pool exhausted", Map.of("poolSize", size, "starting", starting.get(),
+                        "exhaustions", count));
+                return Optional.empty();
+            }
+            if (session.alive()) {
+                running.incrementAndGet();
+                if (ready.isEmpty()) {
+                    signal();
+                }
+                return Optional.of(session);
+            }
+            discard(session);
         }
+    }
+
+    /** The execution of a taken container has answered: its replacement may start now. */
+    void release() {
+        running.decrementAndGet();
         signal();
-        if (id == null) {
-            long count = exhaustions.incrementAndGet();
-            log.warn(null, "warm pool exhausted", Map.of("poolSize", size, "starting", starting.get(),
-                    "exhaustions", count));
-        }
-        return Optional.ofNullable(id);
     }
 
     /** Blocks until the pool is full (or the deadline passes); for start-up and tests. */
@@ -106,9 +139,12 @@ final class WarmContainerPool implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        List<String> left = new ArrayList<>();
+        List<RunnerSession> left = new ArrayList<>();
         ready.drainTo(left);
-        left.forEach(engine::removeQuietly);
+        for (RunnerSession session : left) {
+            session.close();
+            engine.removeQuietly(session.containerId());
+        }
     }
 
     private void signal() {
@@ -120,14 +156,36 @@ final class WarmContainerPool implements AutoCloseable {
         }
     }
 
+    /** A container to start now: the pool is short of more than the running executions will give back, or empty. */
+    private boolean wantsOne() {
+        int missing = size - ready.size() - starting.get();
+        return missing > 0 && (missing > running.get() || ready.isEmpty());
+    }
+
+    /** Drops ready containers whose stream ended while they waited. */
+    private void dropDead() {
+        for (RunnerSession session : ready) {
+            if (!session.alive() && ready.remove(session)) {
+                discard(session);
+            }
+        }
+    }
+
+    private void discard(RunnerSession session) {
+        session.close();
+        Thread.ofVirtual().start(() -> engine.removeQuietly(session.containerId()));
+        log.warn(null, "warm container gone while it waited; replaced", Map.of("container", session.containerId()));
+    }
+
     private void refillLoop() {
         Duration backoff = Duration.ofMillis(250);
         while (!closed.get()) {
             try {
-                if (ready.size() >= size) {
+                dropDead();
+                if (!wantsOne()) {
                     lock.lock();
                     try {
-                        // woken by take(); the timeout re-checks in case a signal raced the size check
+                        // woken by take() and release(); the timeout re-checks in case a signal raced the check
                         wanted.await(1, TimeUnit.SECONDS);
                     } finally {
                         lock.unlock();
@@ -136,17 +194,18 @@ final class WarmContainerPool implements AutoCloseable {
                 }
                 starting.incrementAndGet();
                 long started = System.nanoTime();
-                String id;
+                RunnerSession session;
                 try {
-                    id = engine.createAndStart(spec, labels);
+                    session = engine.startAttached(spec, labels);
                 } finally {
                     starting.decrementAndGet();
                 }
                 if (closed.get()) {
-                    engine.removeQuietly(id);
+                    session.close();
+                    engine.removeQuietly(session.containerId());
                     return;
                 }
-                ready.addLast(id);
+                ready.addLast(session);
                 backoff = Duration.ofMillis(250);
                 log.log(OperationalLog.Level.DEBUG, null, "warm container ready", Map.of("ready", ready.size(),
                         "poolSize", size, "refills", refills.incrementAndGet(),

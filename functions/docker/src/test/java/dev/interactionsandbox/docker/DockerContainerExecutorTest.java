@@ -2,6 +2,7 @@ package dev.interactionsandbox.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.interactionsandbox.core.model.Limits;
 import dev.interactionsandbox.core.model.Outcome;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** The container path against a real Docker engine and the image runner-image/build-local builds. */
 class DockerContainerExecutorTest {
@@ -112,6 +114,58 @@ class DockerContainerExecutorTest {
                 Policy.PERMISSIVE));
         assertEquals(Outcome.MEMORY_LIMIT, report.outcome(), report.toString());
         assertTrue(report.stdout().text().contains("9"), "some children were killed: " + report.stdout().text());
+        // told by the runner, which counted the kills of the container's cgroup, not by waiting for the engine
+        assertTrue(report.detail().contains("out-of-memory killer"), report.detail());
+    }
+
+    @Test
+    void eachExecutionHasAContainerOfItsOwnThatIsRemovedAfterwards() throws InterruptedException {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RunReport report = executor.run(DockerTestSupport.job(childInterpreter(
+                    "import re\nprint(re.search(r'/containers/([0-9a-f]{64})/', open('/proc/self/mountinfo').read())"
+                            + ".group(1))"), Limits.defaults(), Policy.PERMISSIVE));
+            assertEquals(Outcome.OK, report.outcome(), report.toString());
+            ids.add(report.stdout().text().strip());
+        }
+        assertEquals(3, Set.copyOf(ids).size(), "a container served two executions: " + ids);
+        for (String id : ids) {
+            awaitRemoved(id);
+        }
+    }
+
+    @Test
+    void aRunnerKilledMidJobIsASystemErrorAndNothingIsLeftBehind() throws InterruptedException {
+        // A child interpreter (no audit hook) of the code kills the supervisor, its parent's parent.
+        RunReport report = executor.run(DockerTestSupport.job(childInterpreter(
+                "import os, signal\nos.kill(" + "int(open('/proc/%d/stat' % os.getppid()).read().split()[3]), "
+                        + "signal.SIGKILL)") + "\nimport time\ntime.sleep(5)\nprint('not reached')",
+                Limits.defaults().withTimeoutSeconds(20), Policy.PERMISSIVE));
+        assertEquals(Outcome.SYSTEM_ERROR, report.outcome(), report.toString());
+        assertTrue(report.detail().contains("without a result"), report.detail());
+        awaitOnlyRunningContainers();
+    }
+
+    @Test
+    void warmContainersKilledWhileTheyWaitAreReplaced() throws InterruptedException {
+        try (DockerContainerExecutor pooled = new DockerContainerExecutor(DockerTestSupport.settings(),
+                DockerTestSupport.quietLog())) {
+            assertTrue(pooled.awaitWarm(Duration.ofSeconds(60)));
+            List<String> waiting = engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, pooled.ownerId()))
+                    .stream().map(Container::getId).toList();
+            assertEquals(2, waiting.size());
+            waiting.forEach(engine::kill);
+
+            RunReport report = pooled.run(DockerTestSupport.job("print('fresh')"));
+
+            assertEquals(Outcome.OK, report.outcome(), report.toString());
+            assertEquals("fresh\n", report.stdout().text());
+            assertTrue(pooled.availability().available());
+            assertTrue(pooled.awaitWarm(Duration.ofSeconds(60)), "the pool did not fill again");
+            for (String id : waiting) {
+                awaitRemoved(id);
+            }
+        }
     }
 
     @Test
@@ -230,6 +284,40 @@ class DockerContainerExecutorTest {
             Thread.sleep(20);
         }
         assertEquals(List.of(), left.stream().map(Container::getId).toList(), "containers not removed");
+    }
+
+    /** Code that runs {@code python} in a child interpreter, which has no audit hook, and passes on its output. */
+    private static String childInterpreter(String python) {
+        return "import subprocess, sys\nr = subprocess.run([sys.executable, '-I', '-c', " + quote(python)
+                + "], capture_output=True, text=True)\nprint(r.stdout, end='')\nprint(r.stderr, end='', file=sys.stderr)";
+    }
+
+    private static void awaitRemoved(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                engine.inspectState(id);
+            } catch (NotFoundException e) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        fail("container " + id + " was not removed");
+    }
+
+    /** Every container of the suite's executor runs (the warm ones); none that ended is left. */
+    private static void awaitOnlyRunningContainers() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> ended = List.of();
+        while (System.nanoTime() < deadline) {
+            ended = engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, executor.ownerId())).stream()
+                    .filter(c -> !"running".equals(c.getState())).map(c -> c.getId() + " " + c.getState()).toList();
+            if (ended.isEmpty()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        assertEquals(List.of(), ended, "ended containers left");
     }
 
     private static String quote(String python) {
