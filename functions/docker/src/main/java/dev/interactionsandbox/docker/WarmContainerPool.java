@@ -21,10 +21,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * start-up an execution sees. A container serves one execution and is destroyed by the taker: nothing is ever
  * handed out twice.
  *
- * <p>A background virtual thread tops the pool up. It replaces a taken container once the taker has
- * {@link #release released} it (its execution answered), so that starting the next container does not compete for
- * the CPU with the execution; it refills at once when nothing is left to take. It also drops containers whose
- * stream ended while they waited (an engine restart kills them).
+ * <p>A background virtual thread tops the pool up when no execution taken from it still runs (each taker
+ * {@link #release releases} its container once its execution has answered), so that starting containers does not
+ * compete for the CPU with executions; when the pool runs low (a quarter of its size, or empty) it refills at once.
+ * It also drops containers whose stream ended while they waited (an engine restart kills them).
  */
 final class WarmContainerPool implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -32,11 +32,13 @@ final class WarmContainerPool implements AutoCloseable {
     private final DockerEngine engine;
     private final ContainerSpec spec;
     private final int size;
+    /** Below this many ready containers the pool refills even while executions run. */
+    private final int lowWater;
     private final Map<String, String> labels;
     private final OperationalLog log;
     private final LinkedBlockingDeque<RunnerSession> ready = new LinkedBlockingDeque<>();
     private final AtomicInteger starting = new AtomicInteger();
-    /** Taken, not yet released: their replacements wait until the execution has answered. */
+    /** Taken, not yet released: executions that the engine's work would slow down. */
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong refills = new AtomicLong();
@@ -50,6 +52,7 @@ final class WarmContainerPool implements AutoCloseable {
         this.engine = engine;
         this.spec = spec;
         this.size = size;
+        this.lowWater = Math.max(1, size / 4);
         this.labels = Map.copyOf(labels);
         this.log = log;
         this.refiller = size > 0 ? Thread.ofVirtual().name("interaction-sandbox-pool-refill").start(this::refillLoop)
@@ -98,7 +101,7 @@ final class WarmContainerPool implements AutoCloseable {
             }
             if (session.alive()) {
                 running.incrementAndGet();
-                if (ready.isEmpty()) {
+                if (ready.size() < lowWater) {
                     signal();
                 }
                 return Optional.of(session);
@@ -156,10 +159,13 @@ final class WarmContainerPool implements AutoCloseable {
         }
     }
 
-    /** A container to start now: the pool is short of more than the running executions will give back, or empty. */
+    /**
+     * Whether to start a container now: the pool is short, and either no execution taken from it still runs (the
+     * engine's work then competes with none of them for the CPU) or it runs low.
+     */
     private boolean wantsOne() {
-        int missing = size - ready.size() - starting.get();
-        return missing > 0 && (missing > running.get() || ready.isEmpty());
+        int stocked = ready.size() + starting.get();
+        return stocked < size && (running.get() == 0 || stocked < lowWater);
     }
 
     /** Drops ready containers whose stream ended while they waited. */

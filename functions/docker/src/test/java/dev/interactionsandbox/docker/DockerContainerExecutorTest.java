@@ -154,7 +154,10 @@ class DockerContainerExecutorTest {
             List<String> waiting = engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, pooled.ownerId()))
                     .stream().map(Container::getId).toList();
             assertEquals(2, waiting.size());
-            waiting.forEach(engine::kill);
+            waiting.forEach(engine::kill);   // as an engine restart would
+            for (String id : waiting) {
+                awaitRemoved(id);   // the pool saw their streams end
+            }
 
             RunReport report = pooled.run(DockerTestSupport.job("print('fresh')"));
 
@@ -162,9 +165,6 @@ class DockerContainerExecutorTest {
             assertEquals("fresh\n", report.stdout().text());
             assertTrue(pooled.availability().available());
             assertTrue(pooled.awaitWarm(Duration.ofSeconds(60)), "the pool did not fill again");
-            for (String id : waiting) {
-                awaitRemoved(id);
-            }
         }
     }
 
