@@ -23,7 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A background virtual thread tops the pool up when no execution taken from it still runs (each taker
  * {@link #release releases} its container once its execution has answered), so that starting containers does not
- * compete for the CPU with executions; when the pool runs low (a quarter of its size, or empty) it refills at once.
+ * compete for the CPU with executions; when the pool runs low (fewer than a quarter of its size ready, or none) it
+ * refills at once.
  * It also drops containers whose stream ended while they waited (an engine restart kills them).
  */
 final class WarmContainerPool implements AutoCloseable {
@@ -110,7 +111,7 @@ final class WarmContainerPool implements AutoCloseable {
         }
     }
 
-    /** The execution of a taken container has answered: its replacement may start now. */
+    /** The execution of a taken container has answered; once none runs, the pool refills. */
     void release() {
         running.decrementAndGet();
         signal();

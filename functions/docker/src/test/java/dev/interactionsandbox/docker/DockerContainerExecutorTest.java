@@ -266,6 +266,27 @@ class DockerContainerExecutorTest {
     }
 
     @Test
+    void aBurstLargerThanThePoolWaitsForRefillsWhenToldTo() throws Exception {
+        try (DockerContainerExecutor waiting = new DockerContainerExecutor(DockerTestSupport.settings().withPoolSize(1)
+                .withOnExhausted(DockerSettings.Exhaustion.WAIT, Duration.ofSeconds(60)), DockerTestSupport.quietLog());
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            assertTrue(waiting.awaitWarm(Duration.ofSeconds(60)));
+            List<Future<RunReport>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int n = i;
+                futures.add(threads.submit(() -> waiting.run(DockerTestSupport.job("print(" + n + ")"))));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                RunReport report = futures.get(i).get();
+                assertEquals(Outcome.OK, report.outcome(), report.toString());
+                assertEquals(i + "\n", report.stdout().text());
+            }
+            assertEquals(List.of(), engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, waiting.ownerId(),
+                    DockerEngine.LABEL_ORIGIN, "on-demand")), "waited rather than creating containers on demand");
+        }
+    }
+
+    @Test
     void standardInputReachesTheCode() {
         RunReport report = executor.run(new dev.interactionsandbox.core.model.ExecutionJob("stdin-test",
                 "import sys\nprint(sys.stdin.read().upper())", "hello", Limits.defaults(), Policy.STANDARD));
