@@ -20,12 +20,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The container path against a real Docker engine and the image runner-image/build-local builds. */
 class DockerContainerExecutorTest {
@@ -295,50 +295,43 @@ class DockerContainerExecutorTest {
     }
 
     private static void awaitGone(Map<String, String> labels) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        List<Container> left = List.of();
-        while (System.nanoTime() < deadline) {
-            left = engine.managedContainers(labels);
-            if (left.isEmpty()) {
-                return;
+        awaitNone("containers not removed", () -> engine.managedContainers(labels).stream().map(Container::getId)
+                .toList());
+    }
+
+    private static void awaitRemoved(String id) throws InterruptedException {
+        awaitNone("container not removed", () -> {
+            try {
+                engine.inspectState(id);
+                return List.of(id);
+            } catch (NotFoundException e) {
+                return List.of();
             }
+        });
+    }
+
+    /** Every container of the suite's executor runs (the warm ones); none that ended is left. */
+    private static void awaitOnlyRunningContainers() throws InterruptedException {
+        awaitNone("ended containers left", () -> engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER,
+                executor.ownerId())).stream().filter(c -> !"running".equals(c.getState()))
+                .map(c -> c.getId() + " " + c.getState()).toList());
+    }
+
+    /** Polls for up to 20 s until {@code left} finds nothing; fails with what it found last. */
+    private static void awaitNone(String what, Supplier<List<String>> left) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> found = left.get();
+        while (!found.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
+            found = left.get();
         }
-        assertEquals(List.of(), left.stream().map(Container::getId).toList(), "containers not removed");
+        assertEquals(List.of(), found, what);
     }
 
     /** Code that runs {@code python} in a child interpreter, which has no audit hook, and passes on its output. */
     private static String childInterpreter(String python) {
         return "import subprocess, sys\nr = subprocess.run([sys.executable, '-I', '-c', " + quote(python)
                 + "], capture_output=True, text=True)\nprint(r.stdout, end='')\nprint(r.stderr, end='', file=sys.stderr)";
-    }
-
-    private static void awaitRemoved(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                engine.inspectState(id);
-            } catch (NotFoundException e) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        fail("container " + id + " was not removed");
-    }
-
-    /** Every container of the suite's executor runs (the warm ones); none that ended is left. */
-    private static void awaitOnlyRunningContainers() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        List<String> ended = List.of();
-        while (System.nanoTime() < deadline) {
-            ended = engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, executor.ownerId())).stream()
-                    .filter(c -> !"running".equals(c.getState())).map(c -> c.getId() + " " + c.getState()).toList();
-            if (ended.isEmpty()) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        assertEquals(List.of(), ended, "ended containers left");
     }
 
     private static String quote(String python) {
