@@ -248,39 +248,15 @@ class DockerContainerExecutorTest {
 
     @Test
     void concurrentExecutions() throws Exception {
-        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-        try {
-            List<Future<RunReport>> futures = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                int n = i;
-                futures.add(threads.submit(() -> executor.run(DockerTestSupport.job("print(" + n + " * 7)"))));
-            }
-            for (int i = 0; i < futures.size(); i++) {
-                RunReport report = futures.get(i).get();
-                assertEquals(Outcome.OK, report.outcome(), report.toString());
-                assertEquals((i * 7) + "\n", report.stdout().text());
-            }
-        } finally {
-            threads.shutdown();
-        }
+        runConcurrently(executor, 6);
     }
 
     @Test
     void aBurstLargerThanThePoolWaitsForRefillsWhenToldTo() throws Exception {
         try (DockerContainerExecutor waiting = new DockerContainerExecutor(DockerTestSupport.settings().withPoolSize(1)
-                .withOnExhausted(DockerSettings.Exhaustion.WAIT, Duration.ofSeconds(60)), DockerTestSupport.quietLog());
-             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                .withOnExhausted(DockerSettings.Exhaustion.WAIT, Duration.ofSeconds(60)), DockerTestSupport.quietLog())) {
             assertTrue(waiting.awaitWarm(Duration.ofSeconds(60)));
-            List<Future<RunReport>> futures = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                int n = i;
-                futures.add(threads.submit(() -> waiting.run(DockerTestSupport.job("print(" + n + ")"))));
-            }
-            for (int i = 0; i < futures.size(); i++) {
-                RunReport report = futures.get(i).get();
-                assertEquals(Outcome.OK, report.outcome(), report.toString());
-                assertEquals(i + "\n", report.stdout().text());
-            }
+            runConcurrently(waiting, 3);
             assertEquals(List.of(), engine.managedContainers(Map.of(DockerEngine.LABEL_OWNER, waiting.ownerId(),
                     DockerEngine.LABEL_ORIGIN, "on-demand")), "waited rather than creating containers on demand");
         }
@@ -292,6 +268,22 @@ class DockerContainerExecutorTest {
                 "import sys\nprint(sys.stdin.read().upper())", "hello", Limits.defaults(), Policy.STANDARD));
         assertEquals(Outcome.OK, report.outcome(), report.toString());
         assertEquals("HELLO\n", report.stdout().text());
+    }
+
+    /** Runs {@code print(i * 7)} for i below {@code count} at the same time; each answers its own. */
+    private static void runConcurrently(DockerContainerExecutor target, int count) throws Exception {
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<RunReport>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                futures.add(threads.submit(() -> target.run(DockerTestSupport.job("print(" + n + " * 7)"))));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                RunReport report = futures.get(i).get();
+                assertEquals(Outcome.OK, report.outcome(), report.toString());
+                assertEquals((i * 7) + "\n", report.stdout().text());
+            }
+        }
     }
 
     private static void awaitGone(Map<String, String> labels) throws InterruptedException {
