@@ -10,7 +10,7 @@ import dev.interactionsandbox.aws.PoolFirstFargateExecutor;
 import dev.interactionsandbox.aws.TaskDefinitionIsolation;
 import dev.interactionsandbox.core.port.Executor;
 import dev.interactionsandbox.core.port.OperationalLog;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 
@@ -40,8 +40,8 @@ public interface ContainerPathFactory {
         return (config, json, log, resources) -> {
             if (config.fargate().isPresent()) {
                 FargateSettings fargate = config.fargate().get();
-                EcsClient ecs = EcsClient.builder().httpClientBuilder(httpClient()).build();
-                CloudWatchLogsClient logs = CloudWatchLogsClient.builder().httpClientBuilder(httpClient()).build();
+                EcsClient ecs = EcsClient.builder().httpClient(httpClient()).build();
+                CloudWatchLogsClient logs = CloudWatchLogsClient.builder().httpClient(httpClient()).build();
                 resources.add(ecs);
                 resources.add(logs);
                 Executor runTask = new FargateExecutor(ecs, logs, fargate, json, Clock.systemUTC());
@@ -64,8 +64,7 @@ public interface ContainerPathFactory {
                 fargate.containerName()), pool, json, clock, new SplittableRandom());
     }
 
-    private static UrlConnectionHttpClient.Builder httpClient() {
-        return UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2))
-                .socketTimeout(Duration.ofSeconds(10));
+    private static SdkHttpClient httpClient() {
+        return SdkHttp.client(Duration.ofSeconds(2), Duration.ofSeconds(10));
     }
 }

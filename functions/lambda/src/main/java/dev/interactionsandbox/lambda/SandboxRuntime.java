@@ -12,7 +12,6 @@ import dev.interactionsandbox.python.PythonCodeSanitizer;
 import dev.interactionsandbox.python.RunnerDirectory;
 import dev.interactionsandbox.python.SubprocessExecutor;
 import dev.interactionsandbox.python.SubprocessSettings;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
@@ -24,6 +23,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Everything one execution environment builds once: the wired service, its clients and its helpers. Built from a
@@ -51,45 +51,52 @@ public final class SandboxRuntime implements AutoCloseable {
 
     /**
      * Wires the service for the environment described by {@code config}, with a DynamoDB client configured the
-     * SDK's usual way (region, credentials and {@code AWS_ENDPOINT_URL} from the environment).
+     * SDK's usual way (region, credentials and {@code AWS_ENDPOINT_URL} from the environment). This is the Lambda
+     * function's wiring: its endpoints are HTTPS, so TLS is set up now, in the background of the init phase.
      */
     public static SandboxRuntime create(Config config) {
-        return create(config, defaultDynamo(), ContainerPathFactory.aws());
+        SdkHttp.prepareTls();
+        return create(config, SandboxRuntime::defaultDynamo, ContainerPathFactory.aws());
     }
 
     /** A DynamoDB client configured the SDK's usual way, with bounded timeouts. */
     public static DynamoDbClient defaultDynamo() {
         return DynamoDbClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        .socketTimeout(Duration.ofSeconds(5)))
+                .httpClient(SdkHttp.client(Duration.ofSeconds(2), Duration.ofSeconds(5)))
                 .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(10)))
                 .build();
     }
 
     /** Wires the service around the given DynamoDB client, which the runtime then owns and closes. */
     public static SandboxRuntime create(Config config, DynamoDbClient dynamo) {
-        return create(config, dynamo, ContainerPathFactory.aws());
+        return create(config, () -> dynamo, ContainerPathFactory.aws());
     }
 
-    /** Wires the service with the given DynamoDB client and container path factory. */
-    public static SandboxRuntime create(Config config, DynamoDbClient dynamo, ContainerPathFactory containers) {
+    /**
+     * Wires the service with the DynamoDB client {@code dynamo} builds and the given container path factory. The
+     * Python helpers (analyser, warm fork server) are started first, so that their interpreters boot while this JVM
+     * builds the rest.
+     */
+    public static SandboxRuntime create(Config config, Supplier<DynamoDbClient> dynamo,
+                                        ContainerPathFactory containers) {
         ObjectMapper json = new ObjectMapper();
         Clock clock = Clock.systemUTC();
         OperationalLog log = new JsonLinesLog(json, System.err, config.logLevel(), clock);
         List<AutoCloseable> resources = new ArrayList<>();
-        resources.add(dynamo);
         RunnerDirectory programs = RunnerDirectory.resolve(config.runnerDirectory(), Optional.of(config.python()));
         PythonCodeSanitizer sanitizer = new PythonCodeSanitizer(config.python(), programs.analyzer(),
                 config.analysisTimeout());
         resources.add(sanitizer);
+        sanitizer.prestart();
         Executor subprocess = subprocessPath(config, programs, json, resources);
         Optional<Executor> container = containers.create(config, json, log, resources);
+        DynamoDbClient store = dynamo.get();
+        resources.add(store);
         InteractionSandbox service = new InteractionSandbox(sanitizer,
                 new MeteredExecutionStore(
-                        new DynamoDbExecutionStore(dynamo, config.executionsTable(), config.resultRetention()),
+                        new DynamoDbExecutionStore(store, config.executionsTable(), config.resultRetention()),
                         new EmbeddedMetrics(json, System.err, clock)),
-                new DynamoDbAuditLog(dynamo, config.auditTable(), config.resultRetention()),
+                new DynamoDbAuditLog(store, config.auditTable(), config.resultRetention()),
                 new PathSelector(subprocess, container), log, clock, () -> UUID.randomUUID().toString(),
                 Durability.standard(config.limits().maxTimeoutSeconds()), storeWrites(config, resources));
         return new SandboxRuntime(config, json, log, service, resources);
@@ -110,9 +117,8 @@ public final class SandboxRuntime implements AutoCloseable {
                                            List<AutoCloseable> resources) {
         if (config.executorFunction().isPresent()) {
             LambdaClient lambda = LambdaClient.builder()
-                    .httpClientBuilder(UrlConnectionHttpClient.builder()
-                            .connectionTimeout(Duration.ofSeconds(2))
-                            .socketTimeout(Duration.ofSeconds(config.limits().maxTimeoutSeconds() + 30L)))
+                    .httpClient(SdkHttp.client(Duration.ofSeconds(2),
+                            Duration.ofSeconds(config.limits().maxTimeoutSeconds() + 30L)))
                     .build();
             resources.add(lambda);
             return new LambdaInvokeExecutor(lambda, config.executorFunction().get(), json);

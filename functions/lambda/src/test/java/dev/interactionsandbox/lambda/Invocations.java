@@ -33,7 +33,7 @@ public final class Invocations {
 
     /** A runtime with the given container path (the local module passes the Docker one). */
     public static SandboxRuntime runtime(Map<String, String> overrides, ContainerPathFactory containers) {
-        return SandboxRuntime.create(Config.fromEnvironment(environment(overrides)), SandboxRuntime.defaultDynamo(),
+        return SandboxRuntime.create(Config.fromEnvironment(environment(overrides)), SandboxRuntime::defaultDynamo,
                 containers);
     }
 

@@ -40,7 +40,7 @@ public final class LocalInvoke {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         Map<String, String> env = System.getenv();
         ExecuteHandler handler = new ExecuteHandler(InteractionSandboxes.initializeInteractionSandbox(
-                () -> SandboxRuntime.create(Config.fromEnvironment(env), SandboxRuntime.defaultDynamo(),
+                () -> SandboxRuntime.create(Config.fromEnvironment(env), SandboxRuntime::defaultDynamo,
                         LocalContainerPaths.with(LocalConfig.fromEnvironment(env)))));
         int failures = 0;
         for (String arg : args) {

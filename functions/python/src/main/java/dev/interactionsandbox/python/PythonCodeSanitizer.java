@@ -97,6 +97,20 @@ public final class PythonCodeSanitizer implements CodeSanitizer, AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #start()}, in the background: the interpreter boots while the caller goes on, and an analysis that
+     * comes first waits for it. A failure is left to the first analysis, which starts the analyser again.
+     */
+    public void prestart() {
+        Thread.startVirtualThread(() -> {
+            try {
+                start();
+            } catch (SanitizerUnavailableException e) {
+                // The first analysis tries again and reports it.
+            }
+        });
+    }
+
     @Override
     public SanitizerReport analyze(String code, Policy policy) {
         Objects.requireNonNull(code, "code");

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where the Python programs (runner and analyser) live. In the Lambda image they sit in a read-only, root-owned
@@ -65,22 +67,34 @@ public final class RunnerDirectory {
                 "import sys; sys.path.insert(0, '" + dir + "'); import sandbox_runner; sys.exit(sandbox_runner.serve())");
     }
 
+    /**
+     * Compiles in the background (nothing waits for it: a program started before it finished compiles itself once)
+     * and removes the caches when the JVM exits, as the extracted programs are.
+     */
     private void precompile(Path python) {
+        Process compile;
         try {
-            Process compile = new ProcessBuilder(python.toString(), "-I", "-S", "-m", "compileall", "-q",
+            compile = new ProcessBuilder(python.toString(), "-I", "-S", "-m", "compileall", "-q",
                     directory.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
-            if (compile.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                try (var caches = Files.walk(directory)) {
-                    caches.filter(p -> !p.equals(directory)).forEach(p -> p.toFile().deleteOnExit());
-                }
-            } else {
-                compile.destroyForcibly();
-            }
         } catch (IOException e) {
-            // Without byte code the programs still run, each run compiling them.
+            return; // Without byte code the programs still run, each run compiling them.
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> removeCaches(compile)));
+    }
+
+    private void removeCaches(Process compile) {
+        try {
+            if (!compile.waitFor(10, TimeUnit.SECONDS)) {
+                compile.destroyForcibly().waitFor();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try (var caches = Files.walk(directory.resolve("__pycache__"))) {
+            caches.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // No caches (the compiler did not run), or they are gone already.
         }
     }
 

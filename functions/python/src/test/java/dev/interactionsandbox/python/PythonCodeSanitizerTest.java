@@ -174,6 +174,19 @@ class PythonCodeSanitizerTest {
     }
 
     @Test
+    void prestartedAnalyzerAnswersAndAFailedPrestartIsLeftToTheAnalysis() {
+        try (PythonCodeSanitizer prestarted = new PythonCodeSanitizer(PYTHON, analyzer)) {
+            prestarted.prestart();
+            assertEquals(Verdict.ALLOW, prestarted.analyze("print(1)", Policy.STANDARD).verdict());
+        }
+        try (PythonCodeSanitizer missing = new PythonCodeSanitizer("/nonexistent/python3", analyzer,
+                Duration.ofSeconds(1))) {
+            missing.prestart();
+            assertThrows(SanitizerUnavailableException.class, () -> missing.analyze("print(1)", Policy.STANDARD));
+        }
+    }
+
+    @Test
     void closedSanitizerRefusesWork() {
         PythonCodeSanitizer closed = new PythonCodeSanitizer(PYTHON, analyzer);
         closed.close();
