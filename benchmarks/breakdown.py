@@ -59,6 +59,9 @@ class DelayProxy:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body leave in separate writes: without this, Nagle's algorithm and the client's delayed
+            # ACK hold every answer for tens of milliseconds
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
