@@ -4,6 +4,12 @@ import dev.interactionsandbox.aws.PoolTask;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -57,11 +63,41 @@ final class ListeningRunner implements AutoCloseable {
         return process.descendants().findAny().isPresent();
     }
 
-    /** Kills the runner and everything it started, as a task ending under it would. */
+    /**
+     * Kills the runner and everything it started, as a task ending under it would. A task's work directory goes with
+     * the task; here the host keeps it, so it is removed too (found as the working directory of the code's process).
+     */
     void kill() throws InterruptedException {
+        List<Path> workDirs = workDirectories();
+        for (long until = System.nanoTime() + 2_000_000_000L; workDirs.isEmpty() && process.descendants().findAny()
+                .isPresent() && System.nanoTime() < until; workDirs = workDirectories()) {
+            Thread.sleep(20);   // the code's process is set up; its working directory comes last
+        }
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+        for (Path dir : workDirs) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // already gone
+            }
+        }
+    }
+
+    private List<Path> workDirectories() {
+        return process.descendants().map(ListeningRunner::workDirectory).flatMap(Optional::stream).distinct()
+                .toList();
+    }
+
+    private static Optional<Path> workDirectory(ProcessHandle process) {
+        try {
+            Path cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd"));
+            return cwd.getFileName() != null && cwd.getFileName().toString().startsWith("isb-")
+                    ? Optional.of(cwd) : Optional.empty();
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -235,24 +235,36 @@ public final class InteractionSandbox {
     }
 
     /**
-     * Stores a final result, retrying retryable store failures with backoff within the write budget: the code has
-     * run, so giving up loses its result. Past the budget the caller gets {@link ResultNotStoredException}.
+     * Stores a final result within the write budget ({@link #durably}): the code has run, so giving up loses its
+     * result. Past the budget the caller gets {@link ResultNotStoredException}.
      */
     private void storeFinal(ExecutionResult result) {
+        try {
+            durably(result.executionId(), "storing the result", () -> store.update(result));
+        } catch (StoreException e) {
+            log.error(result.executionId(), "result not stored", fields("reason", e.getMessage()));
+            throw new ResultNotStoredException("the execution ran but its result could not be stored: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A write at the end of a run, retrying retryable store failures with backoff within the write budget; past it,
+     * or on a failure that is not retryable, the last {@link StoreException}.
+     */
+    private void durably(String executionId, String what, Runnable write) {
         long deadline = System.nanoTime() + durability.resultWriteBudget().toNanos();
         long pauseMs = 100;
         while (true) {
             try {
-                store.update(result);
+                write.run();
                 return;
             } catch (StoreException e) {
                 if (!e.retryable() || System.nanoTime() + pauseMs * 1_000_000 > deadline) {
-                    log.error(result.executionId(), "result not stored", fields("reason", e.getMessage()));
-                    throw new ResultNotStoredException("the execution ran but its result could not be stored: "
-                            + e.getMessage(), e);
+                    throw e;
                 }
-                log.warn(result.executionId(), "storing the result failed; retrying", fields("reason",
-                        e.getMessage(), "retryInMs", pauseMs));
+                log.warn(executionId, what + " failed; retrying", fields("reason", e.getMessage(),
+                        "retryInMs", pauseMs));
                 sleep(pauseMs);
                 pauseMs = Math.min(pauseMs * 2, 5_000);
             }
@@ -303,11 +315,12 @@ public final class InteractionSandbox {
         // The result first: when both fail, the caller learns that the result was not stored.
         new ParallelWrites(writes)
                 .start(() -> storeFinal(result))
-                .start(trail.recording(platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED,
+                .start(() -> durably(running.executionId(), "recording the end", trail.recording(
+                        platformFailed ? AuditEventType.FAILED : AuditEventType.COMPLETED,
                         e -> e.mode(running.mode()).isolation(run.isolation()).outcome(run.outcome())
                                 .durationMs(run.durationMs())
                                 .outputs(run.stdout().text().length(), run.stderr().text().length())
-                                .detail(run.detail())))
+                                .detail(run.detail()))))
                 .await();
         log.log(platformFailed ? OperationalLog.Level.ERROR : OperationalLog.Level.INFO, running.executionId(),
                 "execution finished", fields("outcome", run.outcome().wireName(), "mode", running.mode().wireName(),

@@ -374,6 +374,30 @@ class InteractionSandboxTest {
     }
 
     @Test
+    void theEndRecordIsRetriedThroughAShortOutageToo() {
+        writes = Executors.newVirtualThreadPerTaskExecutor();
+        int[] failures = {2};
+        InMemoryPorts.Audit flaky = new InMemoryPorts.Audit() {
+            @Override
+            public void append(AuditRecord record) {
+                if (record.event() == AuditEventType.COMPLETED && failures[0]-- > 0) {
+                    throw new StoreException("audit throttled", null, true);
+                }
+                super.append(record);
+            }
+        };
+        InteractionSandbox service = new InteractionSandbox(sanitizer, store, flaky,
+                new PathSelector(subprocess, Optional.empty()), log, clock, () -> ID,
+                new Durability(Duration.ofSeconds(1), Duration.ofMinutes(10)), writes);
+
+        ExecutionResult result = service.execute(request(ExecutionMode.SUBPROCESS), CALLER);
+
+        assertEquals(Outcome.OK, result.outcome());
+        assertEquals(List.of(AuditEventType.REQUESTED, AuditEventType.STARTED, AuditEventType.COMPLETED),
+                flaky.events());
+    }
+
+    @Test
     void aResultThatCannotBeStoredIsNotRetriableAndIsMarkedLostLater() {
         InteractionSandbox sandbox = sandbox(Optional.empty());
         store.failNextUpdates = 1_000;
