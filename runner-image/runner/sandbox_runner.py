@@ -1680,18 +1680,25 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
                     # pid 1 of the namespace writes this only once no other process of it is left
                     ex.namespace_emptied = True
 
+    def read_some(fd):
+        """Bytes ready on ``fd``; b"" when none are; None once it has ended (it is then closed)."""
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return b""
+        except OSError:
+            data = None
+        if not data:
+            sel.unregister(fd)
+            os.close(fd)
+            open_reads.discard(fd)
+            return None
+        return data
+
     def take_pending_ctl():
         while ctl_r in open_reads:
-            try:
-                data = os.read(ctl_r, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
+            data = read_some(ctl_r)
             if not data:
-                sel.unregister(ctl_r)
-                os.close(ctl_r)
-                open_reads.discard(ctl_r)
                 return
             take_ctl(data)
 
@@ -1760,16 +1767,8 @@ def _supervise(ex, stdin_w, stdout_r, stderr_r, rep_r, ctl_r, run_started):
                     except OSError:
                         close_stdin()
                     continue
-                try:
-                    data = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
+                data = read_some(fd)
                 if not data:
-                    sel.unregister(fd)
-                    os.close(fd)
-                    open_reads.discard(fd)
                     continue
                 name = names[fd]
                 if name in ("stdout", "stderr"):
